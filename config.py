@@ -1,0 +1,105 @@
+"""Configuration classes and the environment variables that override them.
+
+`CONSULT_ENV` picks the class: `development` (the default), `production` or `testing`. Environment
+variables are read when the app is created (not at import), so a process sees the environment it runs in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    # None means "SQLite file under instance/": the factory fills it in, because only the app knows that folder.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+    GENERATE_SECRET_KEY = False
+    CONSULT_TIMEZONE = "UTC"
+    GUIDANCE_DIR = str(BASE_DIR / "guidance")
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    MAIL_URL = "console://"
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_ENABLED = True
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    # Without SECRET_KEY, one is generated once and kept under instance/ (see create_app).
+    GENERATE_SECRET_KEY = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}
+
+# Environment variable -> config key. Booleans are parsed; everything else is taken as text.
+ENVIRONMENT_KEYS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "CONSULT_TIMEZONE": "CONSULT_TIMEZONE",
+    "GUIDANCE_DIR": "GUIDANCE_DIR",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
+    "MAIL_URL": "MAIL_URL",
+}
+BOOLEAN_KEYS = {"RATELIMIT_ENABLED"}
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    """Return the configuration class for `name` (or `CONSULT_ENV`); raise ValueError for an unknown name."""
+    name = (name or os.environ.get("CONSULT_ENV") or "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        choices = ", ".join(sorted(CONFIGS))
+        raise ValueError(f"CONSULT_ENV={name!r} is not one of: {choices}") from None
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Read the overriding settings from the environment; raise ValueError for a value that cannot be used."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, object] = {}
+    for variable, key in ENVIRONMENT_KEYS.items():
+        value = environ.get(variable, "").strip()
+        if not value:
+            continue
+        settings[key] = _parse_bool(variable, value) if key in BOOLEAN_KEYS else value
+    return settings
+
+
+def _parse_bool(variable: str, value: str) -> bool:
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{variable}={value!r} is not a yes/no value (use true or false)")

@@ -1,0 +1,95 @@
+"""Consult: open public consultation on draft guidance."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+from config import config_class, from_environment
+from consult_app.extensions import csrf, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with the configuration it was given."""
+
+
+def create_app(config_name: str | None = None, overrides: Mapping[str, object] | None = None) -> Flask:
+    """Build the app: configuration class, then the environment, then `overrides` (used by the tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    try:
+        app.config.from_object(config_class(config_name))
+        app.config.update(from_environment())
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    app.config.update(overrides or {})
+    _prepare_instance(app)
+    _check_configuration(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    return app
+
+
+def _prepare_instance(app: Flask) -> None:
+    """Fill in the defaults that live in instance/: the SQLite file and a development secret key."""
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'consult.db'}"
+    if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
+        app.config["SECRET_KEY"] = _stored_secret_key(instance / "secret_key")
+
+
+def _stored_secret_key(path: Path) -> str:
+    """Read the development key, creating it (readable by the owner only) the first time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _check_configuration(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY is not set: production refuses to start without one")
+    try:
+        ZoneInfo(app.config["CONSULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"CONSULT_TIMEZONE={app.config['CONSULT_TIMEZONE']!r} is not a known time zone"
+        ) from None
+
+
+def _register_extensions(app: Flask) -> None:
+    import consult_app.models  # noqa: F401 - registers the models with the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult_app.cli import register_cli
+    from consult_app.reading import bp as reading_bp
+
+    app.register_blueprint(reading_bp)
+    register_cli(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    from consult_app.errors import register_error_handlers
+    from consult_app.security import register_security_headers
+    from consult_app.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)

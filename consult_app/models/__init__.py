@@ -1,0 +1,5 @@
+"""The models, one module per aggregate; importing this package registers them all with the metadata."""
+
+from consult_app.models.document import ConsultationState, Document, Section, Version
+
+__all__ = ["ConsultationState", "Document", "Section", "Version"]

@@ -1,0 +1,104 @@
+"""Guidance documents, their versions and the sections of each version."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult_app.extensions import db
+from consult_app.models.types import UTCDateTime, utcnow
+
+SLUG_MAX = 80
+KEY_MAX = 80
+TITLE_MAX = 300
+
+
+class ConsultationState(enum.StrEnum):
+    NOT_SCHEDULED = "not_scheduled"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Document(db.Model):
+    """One guidance text, identified by its slug; what readers see is its current version."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    source_path: Mapped[str] = mapped_column(String(1000))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    current_version_number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="document", order_by="Version.number", cascade="all, delete-orphan"
+    )
+
+    def consultation_state(self, now: datetime | None = None) -> ConsultationState:
+        """Where the consultation stands at `now`: the window is [opens_at, closes_at)."""
+        if self.opens_at is None or self.closes_at is None:
+            return ConsultationState.NOT_SCHEDULED
+        now = now or utcnow()
+        if now < self.opens_at:
+            return ConsultationState.UPCOMING
+        if now < self.closes_at:
+            return ConsultationState.OPEN
+        return ConsultationState.CLOSED
+
+    def __repr__(self) -> str:
+        return f"<Document {self.slug} v{self.current_version_number}>"
+
+
+class Version(db.Model):
+    """A load of a document whose text differed from the previous load; numbered 1, 2, ..."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    preamble_md: Mapped[str] = mapped_column(Text, default="")
+    preamble_html: Mapped[str] = mapped_column(Text, default="")
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="version", order_by="Section.number", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Version {self.document_id}#{self.number}>"
+
+
+class Section(db.Model):
+    """A `##` heading of a version's source and everything under it up to the next `##`."""
+
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("version_id", "key"), UniqueConstraint("version_id", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(KEY_MAX))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    source_md: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+
+    version: Mapped[Version] = relationship(back_populates="sections")
+
+    def __repr__(self) -> str:
+        return f"<Section {self.key} ({self.number})>"

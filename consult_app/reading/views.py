@@ -1,0 +1,51 @@
+from flask import abort, render_template
+
+from consult_app.reading import bp
+from consult_app.services import reading
+from consult_app.services.guidance import compare_versions
+
+
+def _document_or_404(slug: str):
+    document = reading.find_document(slug)
+    if document is None:
+        abort(404, description=f"There is no guidance document called '{slug}'.")
+    return document
+
+
+@bp.get("/")
+def index():
+    return render_template("reading/index.html", documents=reading.list_documents())
+
+
+@bp.get("/guidance/<slug>/")
+def document(slug: str):
+    document = _document_or_404(slug)
+    version = reading.version_with_sections(document)
+    return render_template("reading/document.html", document=document, version=version)
+
+
+@bp.get("/guidance/<slug>/v<int:number>/")
+def version(slug: str, number: int):
+    document = _document_or_404(slug)
+    old = reading.version_with_sections(document, number)
+    if old is None:
+        abort(404, description=f"This document has no version {number}.")
+    current = reading.version_with_sections(document)
+    comparisons = compare_versions(old, current) if old.number != current.number else []
+    return render_template("reading/version.html", document=document, version=old, current=current,
+                           comparisons=comparisons)  # fmt: skip
+
+
+@bp.get("/guidance/<slug>/<key>/")
+def section(slug: str, key: str):
+    page = reading.section_page(_document_or_404(slug), key)
+    if page is None:
+        abort(404, description=f"This document has no section '{key}'.")
+    return render_template("reading/section.html", page=page)
+
+
+@bp.get("/healthz")
+def healthz():
+    if reading.database_answers():
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

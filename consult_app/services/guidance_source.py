@@ -1,0 +1,274 @@
+"""Parsing a guidance source file: YAML front matter, then sections split at `##` headings.
+
+Pure functions over text: nothing here touches the database, so a bad file is refused before any write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
+
+from consult_app.models.document import KEY_MAX, SLUG_MAX, TITLE_MAX
+from consult_app.text import Removal, render_guidance
+
+FRONT_MATTER_FENCE = "---"
+KNOWN_KEYS = {"title", "slug", "summary", "consultation"}
+CONSULTATION_KEYS = {"opens", "closes"}
+SUMMARY_MAX = 2000
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# `v<N>` addresses an older version of the document, so a section may not be called that.
+RESERVED_KEY = re.compile(r"^v\d+$")
+HEADING = re.compile(r"^##(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+EXPLICIT_KEY = re.compile(r"^(?P<title>.*?)[ \t]*\{#(?P<key>[^}]*)\}$")
+FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+
+
+class GuidanceError(Exception):
+    """A source file that cannot be loaded; names the file and, where known, the line."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.message = path, line, message
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ParsedSection:
+    key: str
+    number: int
+    title: str
+    source_md: str
+    html: str
+    line: int
+
+
+@dataclass
+class ParsedDocument:
+    path: str
+    slug: str
+    title: str
+    summary: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    source: str
+    preamble_md: str
+    preamble_html: str
+    sections: list[ParsedSection]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """Identifies the text people read; front-matter dates and summary are not part of it."""
+        parts = [self.title, self.preamble_md, [(s.key, s.title, s.source_md) for s in self.sections]]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: 'Bias & fairness' -> 'bias-fairness'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def parse_file(path: Path) -> ParsedDocument:
+    """Read and parse one source file; raise GuidanceError naming the file and line."""
+    shown = _display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise GuidanceError(shown, None, f"cannot read the file ({error.strerror or error})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise GuidanceError(shown, line, "the file is not valid UTF-8; save it as UTF-8") from None
+    return parse_text(text, shown, default_slug=slugify(path.stem))
+
+
+def parse_text(text: str, path: str, default_slug: str = "") -> ParsedDocument:
+    """Parse source text; `path` is only used in messages."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    meta, body_start = _front_matter(lines, path)
+    fields = _check_front_matter(meta, lines, path, default_slug)
+    preamble, sections, warnings = _sections(lines, body_start, path)
+    return ParsedDocument(path=path, source=text, preamble_md=preamble[0], preamble_html=preamble[1],
+                          sections=sections, warnings=warnings, **fields)  # fmt: skip
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _front_matter(lines: list[str], path: str) -> tuple[dict, int]:
+    """Return the YAML mapping and the index of the first body line."""
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        raise GuidanceError(path, 1, "missing front matter: the file must start with a line '---'")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in (FRONT_MATTER_FENCE, "..."):
+            break
+    else:
+        raise GuidanceError(path, 1, "the front matter is not closed by a line '---'")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:index]))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise GuidanceError(path, line, f"front matter is not valid YAML: {problem}") from None
+    if not isinstance(meta, dict):
+        raise GuidanceError(path, 2, "the front matter must be a set of 'key: value' lines")
+    return meta, index + 1
+
+
+def _key_line(lines: list[str], key: str) -> int:
+    """The line of `key:` in the front matter (2 when it is absent): for messages only."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == FRONT_MATTER_FENCE:
+            break
+        if pattern.match(line):
+            return number
+    return 2
+
+
+def _check_front_matter(meta: dict, lines: list[str], path: str, default_slug: str) -> dict:
+    unknown = sorted(str(key) for key in meta if key not in KNOWN_KEYS)
+    if unknown:
+        raise GuidanceError(path, _key_line(lines, unknown[0]), f"unknown front matter key '{unknown[0]}' "
+                            f"(known: {', '.join(sorted(KNOWN_KEYS))})")  # fmt: skip
+    title = _text_field(meta, "title", TITLE_MAX, lines, path, required=True)
+    summary = _text_field(meta, "summary", SUMMARY_MAX, lines, path, required=False)
+    slug = _text_field(meta, "slug", SLUG_MAX, lines, path, required=False) or default_slug
+    if not SLUG_PATTERN.match(slug):
+        raise GuidanceError(path, _key_line(lines, "slug"), f"slug '{slug}' must be lower-case letters, digits "
+                            "and single hyphens, e.g. 'ml-ethics'")  # fmt: skip
+    opens_at, closes_at = _consultation(meta.get("consultation"), lines, path)
+    return {"slug": slug, "title": title, "summary": summary, "opens_at": opens_at, "closes_at": closes_at}
+
+
+def _text_field(meta: dict, key: str, limit: int, lines: list[str], path: str, *, required: bool) -> str:
+    value = meta.get(key)
+    if value is None:
+        if required:
+            raise GuidanceError(path, 2, f"the front matter has no '{key}'")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise GuidanceError(path, _key_line(lines, key), f"'{key}' must be text")
+    value = " ".join(str(value).split())
+    if required and not value:
+        raise GuidanceError(path, _key_line(lines, key), f"'{key}' is empty")
+    if len(value) > limit:
+        raise GuidanceError(path, _key_line(lines, key), f"'{key}' is longer than {limit} characters")
+    return value
+
+
+def _consultation(block: object, lines: list[str], path: str) -> tuple[datetime | None, datetime | None]:
+    if block is None:
+        return None, None
+    line = _key_line(lines, "consultation")
+    if not isinstance(block, dict):
+        raise GuidanceError(path, line, "'consultation' must contain 'opens' and 'closes'")
+    unknown = sorted(str(key) for key in block if key not in CONSULTATION_KEYS)
+    if unknown or not block.keys() >= CONSULTATION_KEYS:
+        raise GuidanceError(path, line, "'consultation' must contain exactly 'opens' and 'closes'")
+    opens = _timestamp(block["opens"], "opens", _key_line(lines, "opens"), path)
+    closes = _timestamp(block["closes"], "closes", _key_line(lines, "closes"), path)
+    if closes <= opens:
+        raise GuidanceError(path, _key_line(lines, "closes"), "the consultation closes before it opens")
+    return opens, closes
+
+
+def _timestamp(value: object, name: str, line: int, path: str) -> datetime:
+    """A YAML timestamp, date or ISO 8601 text; naive times are taken as UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise GuidanceError(path, line, f"'{name}' is not a date and time such as 2026-10-26T09:00:00Z") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if not isinstance(value, datetime):
+        raise GuidanceError(path, line, f"'{name}' is not a date and time such as 2026-10-26T09:00:00Z")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _heading_positions(lines: list[str], start: int) -> list[int]:
+    """Indexes of `##` heading lines, ignoring lines inside fenced code blocks."""
+    positions, fence = [], None
+    for index in range(start, len(lines)):
+        marker = FENCE.match(lines[index])
+        if marker:
+            fence = None if fence == marker.group(1) else (fence or marker.group(1))
+        elif fence is None and HEADING.match(lines[index]):
+            positions.append(index)
+    return positions
+
+
+def _sections(lines: list[str], start: int, path: str) -> tuple[tuple[str, str], list[ParsedSection], list[str]]:
+    positions = _heading_positions(lines, start)
+    if not positions:
+        raise GuidanceError(path, start + 1, "no sections: the text needs at least one '## ' heading")
+    warnings: list[str] = []
+    preamble_md = "\n".join(lines[start : positions[0]]).strip()
+    preamble_html = _render(preamble_md, lines, start, positions[0], path, warnings) if preamble_md else ""
+    sections: list[ParsedSection] = []
+    seen: dict[str, int] = {}
+    for number, index in enumerate(positions, start=1):
+        end = positions[number] if number < len(positions) else len(lines)
+        title, key = _heading(lines[index], index + 1, path)
+        if key in seen:
+            raise GuidanceError(path, index + 1, f"duplicate section key '{key}' (first used on line {seen[key]})")
+        seen[key] = index + 1
+        source_md = "\n".join(lines[index + 1 : end]).strip("\n")
+        html = _render(source_md, lines, index, end, path, warnings)
+        sections.append(ParsedSection(key, number, title, source_md, html, index + 1))
+    return (preamble_md, preamble_html), sections, warnings
+
+
+def _heading(line: str, number: int, path: str) -> tuple[str, str]:
+    text = (HEADING.match(line).group("text") or "").rstrip("#").strip()
+    explicit = EXPLICIT_KEY.match(text)
+    title = explicit.group("title").rstrip("#").strip() if explicit else text
+    if not title:
+        raise GuidanceError(path, number, "a section heading has no title")
+    if len(title) > TITLE_MAX:
+        raise GuidanceError(path, number, f"section title is longer than {TITLE_MAX} characters")
+    key = explicit.group("key").strip() if explicit else slugify(title)
+    if not key:
+        raise GuidanceError(path, number, f"cannot make a key from the title '{title}'; add one: {{#key}}")
+    if len(key) > KEY_MAX or not KEY_PATTERN.match(key):
+        raise GuidanceError(path, number, f"section key '{key}' must be at most {KEY_MAX} lower-case letters, "
+                            "digits, hyphens or underscores")  # fmt: skip
+    if RESERVED_KEY.match(key):
+        raise GuidanceError(path, number, f"section key '{key}' is reserved for version addresses; choose another")
+    return title, key
+
+
+def _render(source_md: str, lines: list[str], start: int, end: int, path: str, warnings: list[str]) -> str:
+    rendered = render_guidance(source_md)
+    for removal in rendered.removed:
+        line = _find_line(lines, start, end, removal)
+        warnings.append(f"{path}:{line}: removed {removal.description}; it will not be shown")
+    return rendered.html
+
+
+def _find_line(lines: list[str], start: int, end: int, removal: Removal) -> int:
+    needle = removal.needle.lower()
+    for index in range(start, end):
+        if needle in lines[index].lower():
+            return index + 1
+    return start + 1

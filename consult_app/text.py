@@ -1,0 +1,119 @@
+"""Markdown to sanitised HTML: the only module that calls markdown or bleach.
+
+Text is rendered once, when it is written (guidance load, later comment submit), and the sanitised HTML
+is stored beside its source. Templates mark as safe only HTML that came out of this module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import bleach
+import markdown
+
+# What guidance text may contain. Headings start at h3: the page supplies h1 and each section's h2.
+GUIDANCE_TAGS = frozenset(
+    {
+        "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+        "strong", "em", "b", "i", "code", "pre", "blockquote", "a", "abbr",
+        "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+    }
+)  # fmt: skip
+GUIDANCE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "ol": ["start"]}
+LINK_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Column alignment from Markdown tables comes out as an `align` attribute that we drop without a warning:
+# the stylesheet aligns tables, and inline styles would break the Content-Security-Policy anyway.
+SILENTLY_DROPPED = frozenset({("th", "align"), ("td", "align")})
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Something the sanitiser took out: a description for people and a snippet to find it in the source."""
+
+    description: str
+    needle: str
+
+
+@dataclass
+class Rendered:
+    html: str
+    removed: list[Removal] = field(default_factory=list)
+
+
+def render_guidance(source: str) -> Rendered:
+    """Render guidance Markdown to sanitised HTML and report what the sanitiser removed."""
+    raw = markdown.markdown(
+        source,
+        extensions=["tables", "sane_lists", "fenced_code"],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+    clean = bleach.clean(
+        raw,
+        tags=GUIDANCE_TAGS,
+        attributes=GUIDANCE_ATTRIBUTES,
+        protocols=LINK_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    return Rendered(html=clean, removed=_removals(raw, clean))
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of sanitised HTML, whitespace collapsed (for matching quoted passages)."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return " ".join("".join(collector.parts).split())
+
+
+def _removals(raw: str, clean: str) -> list[Removal]:
+    """Compare the element and attribute inventories of the HTML before and after cleaning."""
+    before, after = _Inventory.of(raw), _Inventory.of(clean)
+    lost_tags = set((before.tags - after.tags).elements())
+    removed = {Removal(f"<{tag}> element", before.first_value.get(tag) or f"<{tag}") for tag in lost_tags}
+    for tag, name, value in set((before.attributes - after.attributes).elements()):
+        if tag in lost_tags or (tag, name) in SILENTLY_DROPPED:
+            continue  # reported with its element, or dropped on purpose
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        removed.add(Removal(f'{name}="{shown}" on <{tag}>', value or name))
+    return sorted(removed, key=lambda removal: removal.description)
+
+
+class _Inventory(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.attributes: Counter[tuple[str, str, str]] = Counter()
+        self.first_value: dict[str, str] = {}  # first src/href per tag: a snippet to search for
+
+    @classmethod
+    def of(cls, html: str) -> _Inventory:
+        inventory = cls()
+        inventory.feed(html)
+        inventory.close()
+        return inventory
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        for name, value in attrs:
+            self.attributes[(tag, name, value or "")] += 1
+            if value and name in ("src", "href"):
+                self.first_value.setdefault(tag, value)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.parts.append(" ")

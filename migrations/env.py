@@ -1,0 +1,51 @@
+"""Alembic environment for Flask-Migrate: runs revisions against the app's own engine and metadata."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+database = current_app.extensions["migrate"].db
+target_metadata = database.metadata
+
+
+def _skip_empty_autogenerate(context, revision, directives):
+    """`flask db migrate` with no model change writes no empty revision."""
+    if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        logger.info("No changes in schema detected.")
+
+
+def _options(dialect_name: str) -> dict:
+    options = dict(current_app.extensions["migrate"].configure_args)
+    options.setdefault("process_revision_directives", _skip_empty_autogenerate)
+    options.setdefault("compare_type", True)
+    # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+    options.setdefault("render_as_batch", dialect_name == "sqlite")
+    return options
+
+
+def run_migrations_offline() -> None:
+    url = database.engine.url
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, **_options(url.get_dialect().name))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    with database.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **_options(connection.dialect.name))
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

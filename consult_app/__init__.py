@@ -20,9 +20,11 @@ class ConfigurationError(RuntimeError):
     """The app cannot start with the configuration it was given."""
 
 
-def create_app(config_name: str | None = None, overrides: Mapping[str, object] | None = None) -> Flask:
+def create_app(
+    config_name: str | None = None, overrides: Mapping[str, object] | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the app: configuration class, then the environment, then `overrides` (used by the tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     try:
         app.config.from_object(config_class(config_name))
         app.config.update(from_environment())

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult_app.extensions import db
 from consult_app.services.guidance import GuidanceLoadError, default_sources, load_guidance
 
-guidance_cli = click.Group("guidance", help="Load the guidance documents under consultation.")
+guidance_cli = AppGroup("guidance", help="Load the guidance documents under consultation.")
 
 
 @guidance_cli.command("load")

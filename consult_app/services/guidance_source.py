@@ -152,7 +152,7 @@ def _check_front_matter(meta: dict, lines: list[str], path: str, default_slug: s
                             f"(known: {', '.join(sorted(KNOWN_KEYS))})")  # fmt: skip
     title = _text_field(meta, "title", TITLE_MAX, lines, path, required=True)
     summary = _text_field(meta, "summary", SUMMARY_MAX, lines, path, required=False)
-    slug = _text_field(meta, "slug", SLUG_MAX, lines, path, required=False) or default_slug
+    slug = _text_field(meta, "slug", SLUG_MAX, lines, path, required=False) or default_slug or slugify(title)
     if not SLUG_PATTERN.match(slug):
         raise GuidanceError(path, _key_line(lines, "slug"), f"slug '{slug}' must be lower-case letters, digits "
                             "and single hyphens, e.g. 'ml-ethics'")  # fmt: skip
@@ -260,9 +260,8 @@ def _heading(line: str, number: int, path: str) -> tuple[str, str]:
 
 def _render(source_md: str, lines: list[str], start: int, end: int, path: str, warnings: list[str]) -> str:
     rendered = render_guidance(source_md)
-    for removal in rendered.removed:
-        line = _find_line(lines, start, end, removal)
-        warnings.append(f"{path}:{line}: removed {removal.description}; it will not be shown")
+    found = sorted((_find_line(lines, start, end, removal), removal.description) for removal in rendered.removed)
+    warnings.extend(f"{path}:{line}: removed {description}; it will not be shown" for line, description in found)
     return rendered.html
 
 

@@ -1,0 +1,83 @@
+"""Fixtures in the spirit of the flaskr tutorial: an app per test on an empty database.
+
+The suite runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set: each run gets its own
+database, migrated once from the revisions in migrations/ and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import flask_migrate
+import pytest
+
+from consult_app import create_app
+from consult_app.extensions import db
+from tests.databases import create_database, drop_database, empty_all_tables
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_app(database_url: str, **overrides):
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance")}
+    settings.update(overrides)
+    return create_app("testing", settings)
+
+
+@pytest.fixture(scope="session")
+def base_database_url(tmp_path_factory) -> str:
+    """TEST_DATABASE_URL, or a SQLite file for the run."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'base.db'}"
+
+
+@pytest.fixture(scope="session")
+def fresh_database(base_database_url, tmp_path_factory):
+    """Make more empty databases on the same server; each is dropped at the end of the run."""
+    made: list[str] = []
+    folder = tmp_path_factory.mktemp("databases")
+
+    def make(label: str = "extra") -> str:
+        made.append(create_database(base_database_url, folder, label))
+        return made[-1]
+
+    yield make
+    for url in made:
+        drop_database(base_database_url, url)
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    """This run's database, brought to the newest migration."""
+    url = fresh_database("run")
+    app = make_app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables(db.engine, db.metadata)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield app

@@ -1,0 +1,53 @@
+"""Builders for test data: guidance sources written to files and loaded through the real service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from consult_app.extensions import db
+from consult_app.models import Document
+from consult_app.services.guidance import load_guidance
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def guidance_text(
+    *,
+    title: str = "Test guidance",
+    slug: str = "test-guidance",
+    summary: str = "A short document for tests.",
+    opens: datetime | None = None,
+    closes: datetime | None = None,
+    sections: list[tuple[str, str]] | None = None,
+) -> str:
+    """A source file: `sections` are (heading, body) pairs, heading as written after `## `."""
+    now = datetime.now(UTC)
+    opens = opens or now - timedelta(days=10)
+    closes = closes or now + timedelta(days=30)
+    sections = sections or [
+        ("Introduction {#introduction}", "Why this guidance exists.\n\n### Scope\n\nWhat it covers."),
+        ("Public good {#public-good}", "Statistics should serve the *public*."),
+        ("Bias and fairness", "Models can be unfair to small groups."),
+    ]
+    body = "\n\n".join(f"## {heading}\n\n{text}" for heading, text in sections)
+    return (
+        f"---\ntitle: {title}\nslug: {slug}\nsummary: {summary}\n"
+        f"consultation:\n  opens: {iso(opens)}\n  closes: {iso(closes)}\n---\n\n{body}\n"
+    )
+
+
+def write_guidance(folder: Path, name: str = "test-guidance.md", **kwargs) -> Path:
+    path = folder / name
+    path.write_text(guidance_text(**kwargs), encoding="utf-8")
+    return path
+
+
+def make_document(folder: Path, **kwargs) -> Document:
+    """Write a source file and load it (committed), returning the document."""
+    path = write_guidance(folder, f"{kwargs.get('slug', 'test-guidance')}.md", **kwargs)
+    report = load_guidance([path])[0]
+    db.session.commit()
+    return db.session.query(Document).filter_by(slug=report.slug).one()

@@ -1,0 +1,58 @@
+import pytest
+
+from config import from_environment
+from consult_app import ConfigurationError, create_app
+
+
+@pytest.fixture
+def clean_environment(monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "CONSULT_ENV", "CONSULT_TIMEZONE", "RATELIMIT_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_production_refuses_to_start_without_a_secret_key(clean_environment, tmp_path):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app("production", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
+def test_production_starts_with_a_secret_key_and_secure_cookies(clean_environment, tmp_path):
+    clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    app = create_app("production")
+    assert app.config["SECRET_KEY"] == "a-long-production-secret"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("p.db")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_one_secret_key_and_keeps_it(clean_environment, tmp_path):
+    first = create_app("development", instance_path=str(tmp_path))
+    key_file = tmp_path / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first.config["SECRET_KEY"] == key_file.read_text() and len(key_file.read_text()) == 64
+    second = create_app("development", instance_path=str(tmp_path))
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+def test_default_database_is_a_sqlite_file_under_instance(clean_environment, tmp_path):
+    app = create_app("development", instance_path=str(tmp_path))
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/consult.db"
+
+
+def test_unknown_environment_name_is_refused(clean_environment):
+    clean_environment.setenv("CONSULT_ENV", "staging")
+    with pytest.raises(ConfigurationError, match="staging"):
+        create_app()
+
+
+def test_unknown_time_zone_is_refused(clean_environment):
+    clean_environment.setenv("CONSULT_TIMEZONE", "Mars/Olympus_Mons")
+    with pytest.raises(ConfigurationError, match="Mars/Olympus_Mons"):
+        create_app("testing")
+
+
+def test_environment_values_are_parsed():
+    settings = from_environment({"RATELIMIT_ENABLED": "false", "CONSULT_TIMEZONE": "Europe/Paris", "MAIL_URL": ""})
+    assert settings == {"RATELIMIT_ENABLED": False, "CONSULT_TIMEZONE": "Europe/Paris"}
+    with pytest.raises(ValueError, match="RATELIMIT_ENABLED"):
+        from_environment({"RATELIMIT_ENABLED": "perhaps"})

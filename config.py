@@ -32,6 +32,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long comment must not expire its form
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # When the rate-limit store (Redis) is down, keep serving and log it rather than fail every request.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_HEADERS_ENABLED = True
 
 
 class DevelopmentConfig(Config):
@@ -45,6 +51,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     RATELIMIT_ENABLED = False
+    # Most tests post forms directly; tests/functional/test_csrf.py switches CSRF back on.
+    WTF_CSRF_ENABLED = False
 
 
 class ProductionConfig(Config):

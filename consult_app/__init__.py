@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask
 
 from config import config_class, from_environment
-from consult_app.extensions import csrf, db, migrate
+from consult_app.extensions import csrf, db, limiter, login_manager, migrate
+from consult_app.services.mail import MailConfigurationError, check_mail_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -62,11 +63,14 @@ def _check_configuration(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY is not set: production refuses to start without one")
     try:
-        ZoneInfo(app.config["CONSULT_TIMEZONE"])
+        check_mail_url(app.config["MAIL_URL"])
+    except MailConfigurationError as error:
+        raise ConfigurationError(f"MAIL_URL: {error}") from None
+    zone = app.config["CONSULT_TIMEZONE"]
+    try:
+        ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(
-            f"CONSULT_TIMEZONE={app.config['CONSULT_TIMEZONE']!r} is not a known time zone"
-        ) from None
+        raise ConfigurationError(f"CONSULT_TIMEZONE={zone!r} is not a known time zone") from None
 
 
 def _register_extensions(app: Flask) -> None:
@@ -75,13 +79,22 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from consult_app.auth.session import configure_login_manager
+
+    configure_login_manager(login_manager)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consult_app.account import bp as account_bp
+    from consult_app.admin import bp as admin_bp
+    from consult_app.auth import bp as auth_bp
     from consult_app.cli import register_cli
     from consult_app.reading import bp as reading_bp
 
-    app.register_blueprint(reading_bp)
+    for blueprint in (reading_bp, auth_bp, account_bp, admin_bp):
+        app.register_blueprint(blueprint)
     register_cli(app)
 
 

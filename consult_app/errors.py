@@ -20,11 +20,17 @@ MESSAGES = {
 }
 
 
+# For these, libraries put technical text in the description ("10 per 1 minute"); people get ours.
+OUR_WORDS_ONLY = frozenset({405, 413, 429})
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # A description given with abort() says more than the standard one; the standard one says less than ours.
         own = error.description if error.description != type(error).description else None
+        if error.code in OUR_WORDS_ONLY:
+            own = None
         return _render(error.code or 500, error.name, own), error.code
 
     @app.errorhandler(InternalServerError)

@@ -34,7 +34,22 @@ def consultation_status(document: Document) -> str:
     return "Not open for comments"
 
 
+def field_attributes(field, required: bool = False) -> dict[str, object]:
+    """ARIA attributes tying a form field to its hint and error message (see templates/_forms.html)."""
+    described_by = [f"{field.id}-hint"] if field.description else []
+    attributes: dict[str, object] = {}
+    if field.errors:
+        described_by.append(f"{field.id}-error")
+        attributes["aria-invalid"] = "true"
+    if described_by:
+        attributes["aria-describedby"] = " ".join(described_by)
+    if required:
+        attributes["required"] = True
+    return attributes
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_global(field_attributes, "field_attributes")
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(consultation_status, "consultation_status")
     app.add_template_global(ConsultationState, "ConsultationState")

@@ -22,10 +22,18 @@ def _skip_empty_autogenerate(context, revision, directives):
         logger.info("No changes in schema detected.")
 
 
+def _render_item(type_, obj, autogen_context):
+    """Write our UTC timestamp type as the plain column type it stores, so revisions need no app imports."""
+    if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _options(dialect_name: str) -> dict:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     options.setdefault("compare_type", True)
+    options.setdefault("render_item", _render_item)
     # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
     options.setdefault("render_as_batch", dialect_name == "sqlite")
     return options

@@ -16,13 +16,30 @@ from consult_app import create_app
 from consult_app.extensions import db
 from tests.databases import create_database, drop_database, empty_all_tables
 
+pytest_plugins = ["tests.smtp"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+_apps_made = []
+
+
 def make_app(database_url: str, **overrides):
+    """A test app on `database_url`; its connections are closed after the test (see close_connections)."""
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance")}
     settings.update(overrides)
-    return create_app("testing", settings)
+    app = create_app("testing", settings)
+    _apps_made.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def close_connections():
+    """Close every pool a test opened, so no connection is left for the garbage collector."""
+    yield
+    while _apps_made:
+        with _apps_made.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +98,33 @@ def runner(app):
 def app_context(app):
     with app.app_context():
         yield app
+
+
+ROLES = ("anonymous", "reviewer", "moderator", "admin", "deactivated")
+
+
+@pytest.fixture
+def login_as(app, client):
+    """login_as(role) creates an account with that role and logs the test client in through the log-in form.
+
+    "deactivated" is a reviewer who logged in and was then deactivated (their cookie is still sent);
+    "anonymous" does nothing. Returns the user (or None)."""
+    from tests.factories import DEFAULT_PASSWORD, make_user
+
+    def log_in(role: str = "reviewer", **kwargs):
+        if role == "anonymous":
+            return None
+        with app.app_context():
+            user = make_user("reviewer" if role == "deactivated" else role, **kwargs)
+            email = user.email
+        response = client.post("/auth/login", data={"email": email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        with app.app_context():
+            user = db.session.scalar(db.select(type(user)).filter_by(email=email))
+            if role == "deactivated":
+                user.active = False
+                db.session.commit()
+            db.session.expunge(user)
+        return user
+
+    return log_in

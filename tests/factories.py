@@ -51,3 +51,34 @@ def make_document(folder: Path, **kwargs) -> Document:
     report = load_guidance([path])[0]
     db.session.commit()
     return db.session.query(Document).filter_by(slug=report.slug).one()
+
+
+DEFAULT_PASSWORD = "a long and unusual test passphrase"
+_counter = {"users": 0}
+
+
+def make_user(
+    role: str = "reviewer",
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    active: bool = True,
+    confirmed: bool = True,
+    organisation: str = "Statistics Office",
+    respondent_type: str = "national_statistics_office",
+    country: str = "Norway",
+):
+    """A committed account through the real service (so passwords are hashed as in production)."""
+    from consult_app.permissions import Role
+    from consult_app.services import accounts
+
+    _counter["users"] += 1
+    number = _counter["users"]
+    profile = accounts.Profile(name or f"{role.capitalize()} {number}", organisation, respondent_type, country)
+    user = accounts.create_account(email or f"{role}{number}@example.org", password, profile, Role(role))
+    user.active = active
+    if not confirmed:
+        user.email_confirmed_at = None
+    db.session.commit()
+    return user

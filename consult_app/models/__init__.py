@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers them all with the metadata."""
 
 from consult_app.models.document import ConsultationState, Document, Section, Version
+from consult_app.models.user import RespondentType, User
 
-__all__ = ["ConsultationState", "Document", "Section", "Version"]
+__all__ = ["ConsultationState", "Document", "RespondentType", "Section", "User", "Version"]

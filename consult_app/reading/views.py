@@ -49,3 +49,8 @@ def healthz():
     if reading.database_answers():
         return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
     return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("reading/privacy.html")

@@ -1,0 +1,110 @@
+"""Accounts: reviewers, moderators and admins."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from consult_app.extensions import db
+from consult_app.models.types import UTCDateTime, utcnow
+from consult_app.permissions import Role
+
+EMAIL_MAX = 254
+NAME_MAX = 100
+ORGANISATION_MAX = 200
+COUNTRY_MAX = 100
+# scrypt has no input limit (bcrypt would silently cut at 72 bytes); werkzeug salts it for us.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name
+
+
+class RespondentType(enum.StrEnum):
+    NATIONAL_STATISTICS_OFFICE = "national_statistics_office"
+    OTHER_GOVERNMENT = "other_government"
+    INTERNATIONAL_ORGANISATION = "international_organisation"
+    ACADEMIA = "academia_research"
+    PRIVATE_SECTOR = "private_sector"
+    CIVIL_SOCIETY = "civil_society"
+    INDIVIDUAL = "individual"
+
+    @property
+    def label(self) -> str:
+        return RESPONDENT_LABELS[self]
+
+
+RESPONDENT_LABELS = {
+    RespondentType.NATIONAL_STATISTICS_OFFICE: "National statistics office",
+    RespondentType.OTHER_GOVERNMENT: "Other government body",
+    RespondentType.INTERNATIONAL_ORGANISATION: "International organisation",
+    RespondentType.ACADEMIA: "Academia or research",
+    RespondentType.PRIVATE_SECTOR: "Private sector",
+    RespondentType.CIVIL_SOCIETY: "Civil society",
+    RespondentType.INDIVIDUAL: "Individual",
+}
+
+
+def _values(enum_type: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum_type)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    """A registered account. Flask-Login identifies it by `session_token`, so rotating the token ends
+    every session and remember-me cookie of the account at once."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_values(Role)})", name="role"),
+        CheckConstraint(f"respondent_type IN ({_values(RespondentType)})", name="respondent_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see services.accounts.normalise_email), so uniqueness is case-insensitive.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    organisation: Mapped[str] = mapped_column(String(ORGANISATION_MAX), default="")
+    respondent_type: Mapped[str] = mapped_column(String(40), default=RespondentType.INDIVIDUAL.value)
+    country: Mapped[str] = mapped_column(String(COUNTRY_MAX), default="")
+    role: Mapped[str] = mapped_column(String(20), default=Role.REVIEWER.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def respondent_label(self) -> str:
+        return RespondentType(self.respondent_type).label
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

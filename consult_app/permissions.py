@@ -1,0 +1,84 @@
+"""Who may do what: the only place roles are checked.
+
+Predicates are pure functions of a user (Flask-Login's anonymous user included) and, where it matters,
+the object acted on. Views use `role_required` or call a predicate and abort with 403.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, request
+from flask_login import current_user
+
+from consult_app.extensions import login_manager
+
+log = logging.getLogger("consult.security")
+
+
+class Role(enum.StrEnum):
+    REVIEWER = "reviewer"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self]
+
+
+ROLE_RANK = {Role.REVIEWER: 1, Role.MODERATOR: 2, Role.ADMIN: 3}
+
+
+def is_signed_in(user: Any) -> bool:
+    """An authenticated account that is still active."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def has_role(user: Any, role: Role) -> bool:
+    """The user holds `role` or a higher one (admin > moderator > reviewer)."""
+    return is_signed_in(user) and Role(user.role).rank >= role.rank
+
+
+def can_comment(user: Any) -> bool:
+    return has_role(user, Role.REVIEWER)
+
+
+def can_moderate(user: Any) -> bool:
+    return has_role(user, Role.MODERATOR)
+
+
+def can_administer(user: Any) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def can_manage_account(actor: Any, target: Any) -> bool:
+    """Admins manage other people's accounts; their own goes through the account page."""
+    return can_administer(actor) and actor.id != target.id
+
+
+def role_required(role: Role) -> Callable:
+    """Decorator: anonymous visitors are sent to log in; signed-in users without `role` get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not is_signed_in(current_user):
+                return login_manager.unauthorized()
+            if not has_role(current_user, role):
+                refuse(f"needs role {role.value}")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def refuse(reason: str) -> None:
+    """Log a refused permission and abort with 403."""
+    who = current_user.email if is_signed_in(current_user) else "anonymous"
+    log.warning("permission refused: user=%r path=%r reason=%r", who, request.path, reason)
+    abort(403)

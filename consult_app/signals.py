@@ -1,0 +1,12 @@
+"""Signals that let one part of the app take part in another's work without importing it."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent with the User about to be deleted, inside the deleting transaction. Receivers anonymise or
+# remove what the person wrote, so the account row can go.
+account_deleting = _signals.signal("account-deleting")
+
+# Sent with the User whose data is being exported; each receiver returns a dict merged into the export.
+account_exporting = _signals.signal("account-exporting")

@@ -74,7 +74,11 @@ class ProfileFields:
     )
     respondent_type = SelectField(
         "You are responding as",
-        choices=[SelectChoice(member.value, member.label) for member in RespondentType],
+        # No default: a pre-selected answer would quietly skew who seems to have responded.
+        choices=[
+            SelectChoice("", "Choose one"),
+            *(SelectChoice(member.value, member.label) for member in RespondentType),
+        ],
         validators=[InputRequired("Choose how you are responding.")],
     )
     country = StringField(

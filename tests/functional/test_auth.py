@@ -104,6 +104,7 @@ def test_registering_a_taken_email_answers_the_same_and_mails_the_owner(app, cli
         ({"name": "n" * 101}, "Use at most 100 characters."),
         ({"organisation": "o" * 201}, "Use at most 200 characters."),
         ({"respondent_type": "alien"}, "Not a valid choice"),
+        ({"respondent_type": ""}, "Choose how you are responding."),
         ({"password": "short", "password_confirm": "short"}, "Use at least 12 characters."),
         ({"password": "password12345", "password_confirm": "password12345"}, "too common"),
         ({"password": "x" * 257, "password_confirm": "x" * 257}, "256"),

@@ -91,9 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.admin import bp as admin_bp
     from consult_app.auth import bp as auth_bp
     from consult_app.cli import register_cli
+    from consult_app.comments import bp as comments_bp
     from consult_app.reading import bp as reading_bp
 
-    for blueprint in (reading_bp, auth_bp, account_bp, admin_bp):
+    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_cli(app)
 

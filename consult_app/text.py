@@ -16,13 +16,44 @@ import markdown
 # What guidance text may contain. Headings start at h3: the page supplies h1 and each section's h2.
 GUIDANCE_TAGS = frozenset(
     {
-        "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
-        "strong", "em", "b", "i", "code", "pre", "blockquote", "a", "abbr",
-        "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+        "p",
+        "br",
+        "hr",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "code",
+        "pre",
+        "blockquote",
+        "a",
+        "abbr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "sup",
+        "sub",
     }
-)  # fmt: skip
+)
 GUIDANCE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "ol": ["start"]}
 LINK_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# What comments may contain: a small subset, so a comment reads as a comment and not as a page.
+COMMENT_TAGS = frozenset({"p", "br", "em", "strong", "ul", "ol", "li", "blockquote", "code", "a"})
+COMMENT_ATTRIBUTES = {"a": ["href", "rel"]}
+COMMENT_LINK_REL = "nofollow noopener"
 # Column alignment from Markdown tables comes out as an `align` attribute that we drop without a warning:
 # the stylesheet aligns tables, and inline styles would break the Content-Security-Policy anyway.
 SILENTLY_DROPPED = frozenset({("th", "align"), ("td", "align")})
@@ -59,6 +90,32 @@ def render_guidance(source: str) -> Rendered:
         strip_comments=True,
     )
     return Rendered(html=clean, removed=_removals(raw, clean))
+
+
+def render_comment(source: str) -> str:
+    """Render comment Markdown to sanitised HTML.
+
+    Raw HTML typed into a comment is shown as text (escaped), never interpreted. Markdown that makes
+    anything outside COMMENT_TAGS (headings, images, tables) loses the markup and keeps its text.
+    Links keep only http, https and mailto targets and get rel="nofollow noopener".
+    """
+    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    # Without these two, Python-Markdown passes raw HTML through; deregistered, it escapes it as text.
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    raw = converter.convert(source)
+    clean = bleach.clean(raw, tags=COMMENT_TAGS, attributes={"a": ["href"]}, protocols=LINK_PROTOCOLS, strip=True)
+    # No skip_tags: bleach escapes entities inside skipped tags a second time ("&amp;lt;" in code spans).
+    return bleach.linkify(clean, callbacks=[_comment_link], parse_email=False)
+
+
+def _comment_link(attrs: dict, new: bool = False) -> dict | None:
+    """linkify callback: every link in a comment gets rel="nofollow noopener"; links without a target go."""
+    href_key = (None, "href")
+    if not attrs.get(href_key):
+        return attrs  # an <a> whose unsafe target was stripped: keep its text, it links nowhere
+    attrs[(None, "rel")] = COMMENT_LINK_REL
+    return attrs
 
 
 def html_to_text(html: str) -> str:
@@ -104,6 +161,13 @@ class _Inventory(HTMLParser):
                 self.first_value.setdefault(tag, value)
 
 
+# Elements that separate words; inline ones (em, a, code) do not, so "the <em>public</em>." stays one phrase.
+BLOCK_TAGS = frozenset(
+    {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "pre", "blockquote",
+     "table", "thead", "tbody", "tr", "th", "td", "div"}
+)  # fmt: skip
+
+
 class _TextCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -113,7 +177,9 @@ class _TextCollector(HTMLParser):
         self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.parts.append(" ")
+        if tag in BLOCK_TAGS:
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        self.parts.append(" ")
+        if tag in BLOCK_TAGS:
+            self.parts.append(" ")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 
 from consult_app import create_app
 from consult_app.extensions import db
@@ -23,11 +24,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _apps_made = []
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in a real server.
+
+    Without this, a request made while a test holds an app context reuses that context: its `g` (where
+    Flask-Login caches the user) and its database session would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, **overrides):
     """A test app on `database_url`; its connections are closed after the test (see close_connections)."""
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance")}
     settings.update(overrides)
     app = create_app("testing", settings)
+    app.test_client_class = IsolatedClient
     _apps_made.append(app)
     return app
 

@@ -82,3 +82,27 @@ def make_user(
         user.email_confirmed_at = None
     db.session.commit()
     return user
+
+
+def make_comment(author, document, key: str = "public-good", *, status: str = "pending", **fields):
+    """A committed comment written through the service, then put in `status` (as moderation would)."""
+    from consult_app.models import Section
+    from consult_app.services import comments
+
+    section = db.session.scalar(
+        db.select(Section).where(
+            Section.key == key,
+            Section.version.has(document_id=document.id, number=document.current_version_number),
+        )
+    )
+    draft = comments.Draft(
+        body=fields.pop("body", "A thoughtful comment."),
+        kind=fields.pop("kind", "general"),
+        quote=fields.pop("quote", ""),
+        publication=fields.pop("publication", "public_named"),
+        parent_id=fields.pop("parent_id", None),
+    )
+    comment = comments.create_comment(author, document, section, draft)
+    comment.status = status
+    db.session.commit()
+    return comment

@@ -9,7 +9,7 @@ from consult_app.extensions import db
 from consult_app.forms import profile_from
 from consult_app.permissions import Role, role_required
 from consult_app.safety import start_session
-from consult_app.services import accounts
+from consult_app.services import accounts, comments
 
 
 def _forms(**bound):
@@ -24,7 +24,8 @@ def _forms(**bound):
 
 
 def _page(status: int = 200, **bound):
-    return render_template("account/index.html", **_forms(**bound)), status
+    own = comments.own_comments(current_user)
+    return render_template("account/index.html", own_comments=own, **_forms(**bound)), status
 
 
 @bp.get("/")
@@ -68,9 +69,11 @@ def change_password():
 @role_required(Role.REVIEWER)
 def download_data():
     body = json.dumps(accounts.export_data(current_user), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="consult-my-data.json"',
-                             "Cache-Control": "no-store"})  # fmt: skip
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="consult-my-data.json"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.post("/delete")

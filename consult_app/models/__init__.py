@@ -1,6 +1,18 @@
 """The models, one module per aggregate; importing this package registers them all with the metadata."""
 
+from consult_app.models.comment import Comment, CommentKind, CommentStatus, Publication
 from consult_app.models.document import ConsultationState, Document, Section, Version
 from consult_app.models.user import RespondentType, User
 
-__all__ = ["ConsultationState", "Document", "RespondentType", "Section", "User", "Version"]
+__all__ = [
+    "Comment",
+    "CommentKind",
+    "CommentStatus",
+    "ConsultationState",
+    "Document",
+    "Publication",
+    "RespondentType",
+    "Section",
+    "User",
+    "Version",
+]

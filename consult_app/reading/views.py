@@ -1,4 +1,5 @@
 from flask import abort, render_template
+from flask_login import current_user
 
 from consult_app.reading import bp
 from consult_app.services import reading
@@ -19,9 +20,8 @@ def index():
 
 @bp.get("/guidance/<slug>/")
 def document(slug: str):
-    document = _document_or_404(slug)
-    version = reading.version_with_sections(document)
-    return render_template("reading/document.html", document=document, version=version)
+    page = reading.document_page(_document_or_404(slug), current_user)
+    return render_template("reading/document.html", page=page, document=page.document, version=page.version)
 
 
 @bp.get("/guidance/<slug>/v<int:number>/")
@@ -32,16 +32,29 @@ def version(slug: str, number: int):
         abort(404, description=f"This document has no version {number}.")
     current = reading.version_with_sections(document)
     comparisons = compare_versions(old, current) if old.number != current.number else []
-    return render_template("reading/version.html", document=document, version=old, current=current,
-                           comparisons=comparisons)  # fmt: skip
+    return render_template(
+        "reading/version.html", document=document, version=old, current=current, comparisons=comparisons
+    )
+
+
+def section_page_or_404(slug: str, key: str) -> reading.SectionPage:
+    page = reading.section_page(_document_or_404(slug), key, current_user)
+    if page is None:
+        abort(404, description=f"This document has no section '{key}'.")
+    return page
+
+
+def render_section(page: reading.SectionPage, form=None, preview_html: str | None = None, status: int = 200):
+    """The section page; the comments blueprint reuses it to show a preview or a form with errors."""
+    from consult_app.comments.forms import CommentForm
+
+    form = form or CommentForm(formdata=None)
+    return render_template("reading/section.html", page=page, form=form, preview_html=preview_html), status
 
 
 @bp.get("/guidance/<slug>/<key>/")
 def section(slug: str, key: str):
-    page = reading.section_page(_document_or_404(slug), key)
-    if page is None:
-        abort(404, description=f"This document has no section '{key}'.")
-    return render_template("reading/section.html", page=page)
+    return render_section(section_page_or_404(slug, key))
 
 
 @bp.get("/healthz")

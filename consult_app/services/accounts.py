@@ -207,11 +207,16 @@ def search_users(query: str = "", role: str = "", page: int = 1):
     """Accounts matching `query` (email, name or organisation) and `role`, newest first, paged."""
     statement = select(User).order_by(User.created_at.desc(), User.id.desc())
     if query:
-        pattern = f"%{query.strip().lower()}%"
+        # Escape LIKE's wildcards: someone searching for "first_last" means the underscore.
+        escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         statement = statement.where(
-            or_(User.email.like(pattern), func.lower(User.display_name).like(pattern),
-                func.lower(User.organisation).like(pattern))
-        )  # fmt: skip
+            or_(
+                User.email.like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                func.lower(User.organisation).like(pattern, escape="\\"),
+            )
+        )
     if role:
         statement = statement.where(User.role == role)
     return db.paginate(statement, page=page, per_page=USERS_PER_PAGE, error_out=False)

@@ -107,8 +107,13 @@ def _store(parsed: ParsedDocument) -> LoadReport:
 
 def _set_metadata(document: Document, parsed: ParsedDocument) -> bool:
     """Copy the front matter onto the document; return whether anything differed."""
-    values = {"title": parsed.title, "summary": parsed.summary, "source_path": parsed.path,
-              "opens_at": parsed.opens_at, "closes_at": parsed.closes_at}  # fmt: skip
+    values = {
+        "title": parsed.title,
+        "summary": parsed.summary,
+        "source_path": parsed.path,
+        "opens_at": parsed.opens_at,
+        "closes_at": parsed.closes_at,
+    }
     changed = False
     for name, value in values.items():
         if getattr(document, name) != value:
@@ -118,8 +123,14 @@ def _set_metadata(document: Document, parsed: ParsedDocument) -> bool:
 
 
 def _new_version(parsed: ParsedDocument, number: int) -> Version:
-    version = Version(number=number, title=parsed.title, content_hash=parsed.content_hash, source=parsed.source,
-                      preamble_md=parsed.preamble_md, preamble_html=parsed.preamble_html)  # fmt: skip
+    version = Version(
+        number=number,
+        title=parsed.title,
+        content_hash=parsed.content_hash,
+        source=parsed.source,
+        preamble_md=parsed.preamble_md,
+        preamble_html=parsed.preamble_html,
+    )
     version.sections = [
         Section(key=s.key, number=s.number, title=s.title, source_md=s.source_md, html=s.html, line=s.line)
         for s in parsed.sections
@@ -128,8 +139,14 @@ def _new_version(parsed: ParsedDocument, number: int) -> Version:
 
 
 def _report(parsed: ParsedDocument, action: str, version: int) -> LoadReport:
-    return LoadReport(slug=parsed.slug, path=parsed.path, action=action, version=version,
-                      sections=len(parsed.sections), warnings=list(parsed.warnings))  # fmt: skip
+    return LoadReport(
+        slug=parsed.slug,
+        path=parsed.path,
+        action=action,
+        version=version,
+        sections=len(parsed.sections),
+        warnings=list(parsed.warnings),
+    )
 
 
 def _describe_changes(report: LoadReport, previous: Version, parsed: ParsedDocument) -> None:

@@ -102,8 +102,15 @@ def parse_text(text: str, path: str, default_slug: str = "") -> ParsedDocument:
     meta, body_start = _front_matter(lines, path)
     fields = _check_front_matter(meta, lines, path, default_slug)
     preamble, sections, warnings = _sections(lines, body_start, path)
-    return ParsedDocument(path=path, source=text, preamble_md=preamble[0], preamble_html=preamble[1],
-                          sections=sections, warnings=warnings, **fields)  # fmt: skip
+    return ParsedDocument(
+        path=path,
+        source=text,
+        preamble_md=preamble[0],
+        preamble_html=preamble[1],
+        sections=sections,
+        warnings=warnings,
+        **fields,
+    )
 
 
 def _display_path(path: Path) -> str:
@@ -148,14 +155,20 @@ def _key_line(lines: list[str], key: str) -> int:
 def _check_front_matter(meta: dict, lines: list[str], path: str, default_slug: str) -> dict:
     unknown = sorted(str(key) for key in meta if key not in KNOWN_KEYS)
     if unknown:
-        raise GuidanceError(path, _key_line(lines, unknown[0]), f"unknown front matter key '{unknown[0]}' "
-                            f"(known: {', '.join(sorted(KNOWN_KEYS))})")  # fmt: skip
+        raise GuidanceError(
+            path,
+            _key_line(lines, unknown[0]),
+            f"unknown front matter key '{unknown[0]}' (known: {', '.join(sorted(KNOWN_KEYS))})",
+        )
     title = _text_field(meta, "title", TITLE_MAX, lines, path, required=True)
     summary = _text_field(meta, "summary", SUMMARY_MAX, lines, path, required=False)
     slug = _text_field(meta, "slug", SLUG_MAX, lines, path, required=False) or default_slug or slugify(title)
     if not SLUG_PATTERN.match(slug):
-        raise GuidanceError(path, _key_line(lines, "slug"), f"slug '{slug}' must be lower-case letters, digits "
-                            "and single hyphens, e.g. 'ml-ethics'")  # fmt: skip
+        raise GuidanceError(
+            path,
+            _key_line(lines, "slug"),
+            f"slug '{slug}' must be lower-case letters, digits and single hyphens, e.g. 'ml-ethics'",
+        )
     opens_at, closes_at = _consultation(meta.get("consultation"), lines, path)
     return {"slug": slug, "title": title, "summary": summary, "opens_at": opens_at, "closes_at": closes_at}
 
@@ -251,8 +264,11 @@ def _heading(line: str, number: int, path: str) -> tuple[str, str]:
     if not key:
         raise GuidanceError(path, number, f"cannot make a key from the title '{title}'; add one: {{#key}}")
     if len(key) > KEY_MAX or not KEY_PATTERN.match(key):
-        raise GuidanceError(path, number, f"section key '{key}' must be at most {KEY_MAX} lower-case letters, "
-                            "digits, hyphens or underscores")  # fmt: skip
+        raise GuidanceError(
+            path,
+            number,
+            f"section key '{key}' must be at most {KEY_MAX} lower-case letters, digits, hyphens or underscores",
+        )
     if RESERVED_KEY.match(key):
         raise GuidanceError(path, number, f"section key '{key}' is reserved for version addresses; choose another")
     return title, key

@@ -164,8 +164,10 @@ def test_failed_logins_look_the_same_whether_or_not_the_account_exists(app, clie
         login(client, "unknown@example.org", "wrong password here"),
         login(client, "gone@example.org"),
     ]
-    bodies = {answer.get_data(as_text=True).replace("unknown@", "X@").replace("known@", "X@").replace("gone@", "X@")
-              for answer in answers}  # fmt: skip
+    bodies = {
+        answer.get_data(as_text=True).replace("unknown@", "X@").replace("known@", "X@").replace("gone@", "X@")
+        for answer in answers
+    }
     assert {answer.status_code for answer in answers} == {400}
     assert len(bodies) == 1
     assert "The email address or password is not right." in bodies.pop()
@@ -196,8 +198,9 @@ def test_unconfirmed_account_gets_a_new_link_instead_of_a_session(app, client, m
 def test_next_only_goes_to_our_own_paths(app, client, next_url, expected):
     with app.app_context():
         make_user(email="rev@example.org")
-    response = client.post("/auth/login", query_string={"next": next_url},
-                           data={"email": "rev@example.org", "password": DEFAULT_PASSWORD})  # fmt: skip
+    response = client.post(
+        "/auth/login", query_string={"next": next_url}, data={"email": "rev@example.org", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
@@ -232,8 +235,10 @@ def test_remember_cookie_alone_restores_the_session_until_the_password_changes(a
     other = app.test_client()
     other.set_cookie("remember_token", remember)
     assert other.get("/account/").status_code == 200
-    client.post("/account/password", data={"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD,
-                                           "password_confirm": NEW_PASSWORD})  # fmt: skip
+    client.post(
+        "/account/password",
+        data={"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
     stale = app.test_client()
     stale.set_cookie("remember_token", remember)
     assert stale.get("/account/").status_code == 302

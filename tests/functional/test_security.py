@@ -34,8 +34,9 @@ def test_forms_without_a_csrf_token_are_refused(csrf_app, app):
     response = client.post("/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
     assert "The CSRF token is missing." in response.get_data(as_text=True)
-    forged = client.post("/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD,
-                                              "csrf_token": "forged"})  # fmt: skip
+    forged = client.post(
+        "/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD, "csrf_token": "forged"}
+    )
     assert forged.status_code == 400
     assert client.get("/account/").status_code == 302
 
@@ -45,8 +46,9 @@ def test_forms_with_the_csrf_token_work(csrf_app, app):
         make_user(email="rev@example.org")
     client = csrf_app.test_client()
     token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
-    response = client.post("/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD,
-                                                "csrf_token": token})  # fmt: skip
+    response = client.post(
+        "/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     page = client.get("/account/").get_data(as_text=True)
     assert client.post("/auth/logout").status_code == 400  # log-out needs the token too
@@ -54,13 +56,19 @@ def test_forms_with_the_csrf_token_work(csrf_app, app):
 
 
 def limited_app(database_url, storage: str):
-    return make_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
-                    RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")  # fmt: skip
+    return make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
 
 
 def hammer_login(client, times: int) -> list[int]:
-    return [client.post("/auth/login", data={"email": "x@example.org", "password": "wrong password"}).status_code
-            for _ in range(times)]  # fmt: skip
+    return [
+        client.post("/auth/login", data={"email": "x@example.org", "password": "wrong password"}).status_code
+        for _ in range(times)
+    ]
 
 
 def test_login_is_rate_limited_to_429(app, database_url):

@@ -1,0 +1,57 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from consult_app.models import CommentKind, Publication
+from consult_app.models.comment import BODY_MAX, QUOTE_MAX
+
+KIND_LABELS = {
+    CommentKind.GENERAL: "General comment",
+    CommentKind.SUGGESTION: "Suggestion for a change",
+    CommentKind.CONCERN: "Concern",
+    CommentKind.SUPPORT: "Support",
+}
+PUBLICATION_LABELS = {
+    Publication.PUBLIC_NAMED: "Public, with my name and organisation",
+    Publication.PUBLIC_ANONYMOUS: "Public, anonymously",
+    Publication.PRIVATE: "Private: only for the drafting team",
+}
+PUBLICATION_HINTS = {
+    Publication.PUBLIC_NAMED: "Once approved, anyone can read it with your name and organisation.",
+    Publication.PUBLIC_ANONYMOUS: "Once approved, anyone can read it as “Anonymous reviewer” with how you are "
+    "responding (for example “Academia or research”), without your name.",
+    Publication.PRIVATE: "Never published. Only the moderators and the drafting team read it.",
+}
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        validators=[
+            InputRequired("Write your comment."),
+            Length(max=BODY_MAX, message=f"Use at most {BODY_MAX:,} characters."),
+        ],
+        description=f"Up to {BODY_MAX:,} characters. "
+        "You can use *emphasis*, **bold**, lists, > quotes, `code` and links.",
+        render_kw={"maxlength": BODY_MAX, "rows": 8},
+    )
+    kind = RadioField(
+        "What kind of comment is this?",
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        default=CommentKind.GENERAL.value,
+        validators=[InputRequired("Choose what kind of comment this is.")],
+    )
+    quote = TextAreaField(
+        "The passage you are commenting on (optional)",
+        validators=[Optional(), Length(max=QUOTE_MAX, message=f"Quote at most {QUOTE_MAX:,} characters.")],
+        description="Copy the words exactly from the section above, "
+        "or select them and choose “Comment on this passage”.",
+        render_kw={"rows": 2, "maxlength": QUOTE_MAX},
+    )
+    publication = RadioField(
+        "Who may read your comment?",
+        choices=[SelectChoice(p.value, label) for p, label in PUBLICATION_LABELS.items()],
+        default=Publication.PUBLIC_NAMED.value,
+        validators=[InputRequired("Choose who may read your comment.")],
+    )
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$", message="Unknown comment to reply to.")])

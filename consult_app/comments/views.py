@@ -5,7 +5,7 @@ from consult_app.comments import bp
 from consult_app.comments.forms import PUBLICATION_HINTS, CommentForm
 from consult_app.extensions import db, limiter
 from consult_app.models import Comment
-from consult_app.permissions import is_signed_in
+from consult_app.permissions import Role, is_signed_in, role_required
 from consult_app.reading.views import render_section, section_page_or_404
 from consult_app.services import comments
 
@@ -62,6 +62,7 @@ def _own_comment_or_404(comment_id: int) -> Comment:
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@role_required(Role.REVIEWER)
 @limiter.limit(POST_LIMIT, key_func=_poster, methods=["POST"])
 def edit(comment_id: int):
     comment = _own_comment_or_404(comment_id)
@@ -92,6 +93,7 @@ def _edit_page(comment: Comment, form: CommentForm, preview_html: str | None = N
 
 
 @bp.post("/comments/<int:comment_id>/withdraw")
+@role_required(Role.REVIEWER)
 def withdraw(comment_id: int):
     comment = _own_comment_or_404(comment_id)
     try:

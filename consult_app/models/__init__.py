@@ -1,6 +1,14 @@
 """The models, one module per aggregate; importing this package registers them all with the metadata."""
 
-from consult_app.models.comment import Comment, CommentKind, CommentStatus, Publication
+from consult_app.models.comment import (
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Disposition,
+    ModerationEvent,
+    Publication,
+    RejectionReason,
+)
 from consult_app.models.document import ConsultationState, Document, Section, Version
 from consult_app.models.user import RespondentType, User
 
@@ -9,8 +17,11 @@ __all__ = [
     "CommentKind",
     "CommentStatus",
     "ConsultationState",
+    "Disposition",
     "Document",
+    "ModerationEvent",
     "Publication",
+    "RejectionReason",
     "RespondentType",
     "Section",
     "User",

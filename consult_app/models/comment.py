@@ -6,7 +6,7 @@ import enum
 import re
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.extensions import db
@@ -39,7 +39,26 @@ class CommentStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class RejectionReason(enum.StrEnum):
+    OFF_TOPIC = "off_topic"
+    ABUSIVE = "abusive"
+    SPAM = "spam"
+    PERSONAL_DATA = "personal_data"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class Disposition(enum.StrEnum):
+    ACCEPTED = "accepted"
+    PARTIALLY_ACCEPTED = "partially_accepted"
+    NOTED = "noted"
+    NOT_ACCEPTED = "not_accepted"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
 PUBLIC = (Publication.PUBLIC_NAMED.value, Publication.PUBLIC_ANONYMOUS.value)
+RESPONSE_MAX = 10_000
+NOTE_MAX = 1_000
 
 
 def _values(enum_type: type[enum.StrEnum]) -> str:
@@ -54,6 +73,8 @@ class Comment(db.Model):
         CheckConstraint(f"kind IN ({_values(CommentKind)})", name="kind"),
         CheckConstraint(f"publication IN ({_values(Publication)})", name="publication"),
         CheckConstraint(f"status IN ({_values(CommentStatus)})", name="status"),
+        CheckConstraint(f"moderation_reason IN ({_values(RejectionReason)})", name="moderation_reason"),
+        CheckConstraint(f"disposition IN ({_values(Disposition)})", name="disposition"),
         # The section page: approved comments of one section, oldest first.
         Index("ix_comments_section_status", "document_id", "section_key", "status", "created_at"),
         # The moderation queue: pending comments, oldest first.
@@ -77,10 +98,22 @@ class Comment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The moderation decision (approve or reject), set once.
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderation_reason: Mapped[str | None] = mapped_column(String(20))
+    moderation_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The drafting team's answer, which can change; every change is a ModerationEvent.
+    disposition: Mapped[str | None] = mapped_column(String(30))
+    response: Mapped[str] = mapped_column(Text, default="", server_default="")
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship()
     version: Mapped[Version] = relationship()
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
     replies: Mapped[list[Comment]] = relationship(back_populates="parent", order_by="Comment.created_at")
 
@@ -100,3 +133,38 @@ class Comment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.reference} {self.status}>"
+
+
+class ModerationEvent(db.Model):
+    """One change of a comment's status or disposition, or of an account's role. Append-only: the app
+    inserts events and never updates or deletes them (a mapper hook refuses it)."""
+
+    __tablename__ = "moderation_events"
+    __table_args__ = (
+        CheckConstraint("field IN ('status', 'disposition', 'role')", name="field"),
+        Index("ix_moderation_events_comment", "comment_id", "created_at"),
+        Index("ix_moderation_events_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who acted, as shown at the time: the trail still says who once the account is gone.
+    actor_label: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(20))
+    from_value: Mapped[str | None] = mapped_column(String(30))
+    to_value: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ModerationEvent {self.field} {self.from_value}->{self.to_value}>"
+
+
+@event.listens_for(ModerationEvent, "before_update")
+@event.listens_for(ModerationEvent, "before_delete")
+def _events_are_append_only(mapper, connection, target) -> None:
+    raise RuntimeError("moderation events are append-only")

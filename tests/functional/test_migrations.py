@@ -48,28 +48,29 @@ def test_a_difference_would_be_noticed(app_context):
 
 def test_upgrading_a_populated_database_keeps_its_rows(fresh_database):
     """`db upgrade` is run on every deploy, on databases full of comments: later revisions must cope."""
+    from datetime import UTC, datetime
+
     from sqlalchemy import text
 
     app = make_app(fresh_database("populated"))
     with app.app_context():
         flask_migrate.upgrade(revision="0003")
-        now = "2026-01-01 00:00:00"
         statements = [
             "INSERT INTO documents (id, slug, title, summary, source_path, current_version_number, created_at, "
-            f"updated_at) VALUES (1, 'd', 'D', '', 'd.md', 1, '{now}', '{now}')",
+            "updated_at) VALUES (1, 'd', 'D', '', 'd.md', 1, :now, :now)",
             "INSERT INTO versions (id, document_id, number, title, content_hash, source, preamble_md, preamble_html, "
-            f"loaded_at) VALUES (1, 1, 1, 'D', 'h', 's', '', '', '{now}')",
+            "loaded_at) VALUES (1, 1, 1, 'D', 'h', 's', '', '', :now)",
             "INSERT INTO users (id, email, display_name, organisation, respondent_type, country, role, active, "
             "password_hash, session_token, created_at) VALUES (1, 'a@example.org', 'A', '', 'individual', '', "
-            f"'reviewer', true, 'x', 't', '{now}')",
+            "'reviewer', true, 'x', 't', :now)",
             "INSERT INTO comments (id, document_id, version_id, section_key, author_id, parent_id, kind, quote, "
             "body_md, body_html, publication, status, created_at, updated_at) VALUES "
-            f"(1, 1, 1, 'k', 1, NULL, 'general', '', 'b', '<p>b</p>', 'public_named', 'approved', '{now}', '{now}'),"
-            f"(2, 1, 1, 'k', 1, 1, 'general', '', 'r', '<p>r</p>', 'private', 'pending', '{now}', '{now}')",
+            "(1, 1, 1, 'k', 1, NULL, 'general', '', 'b', '<p>b</p>', 'public_named', 'approved', :now, :now),"
+            "(2, 1, 1, 'k', 1, 1, 'general', '', 'r', '<p>r</p>', 'private', 'pending', :now, :now)",
         ]
         with db.engine.begin() as connection:
             for statement in statements:
-                connection.execute(text(statement))
+                connection.execute(text(statement), {"now": datetime(2026, 1, 1, tzinfo=UTC)})
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
             rows = connection.execute(text("SELECT id, parent_id, response, moderation_note FROM comments ORDER BY id"))

@@ -19,9 +19,10 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## Create the environment, migrate, load the guidance and serve on http://127.0.0.1:5000
+## Create the environment, migrate, set up the demo consultation and serve on http://127.0.0.1:5000
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) demo
 	$(FLASK) guidance load
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -92,9 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.auth import bp as auth_bp
     from consult_app.cli import register_cli
     from consult_app.comments import bp as comments_bp
+    from consult_app.moderation import bp as moderation_bp
     from consult_app.reading import bp as reading_bp
 
-    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp):
+    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp, moderation_bp):
         app.register_blueprint(blueprint)
     register_cli(app)
 

@@ -17,6 +17,7 @@ from consult_app.models import RespondentType, User
 from consult_app.models.types import utcnow
 from consult_app.permissions import Role, can_manage_account
 from consult_app.services import mail, tokens
+from consult_app.services.moderation import record_event
 from consult_app.services.passwords import password_problem
 from consult_app.signals import account_deleting, account_exporting
 
@@ -174,6 +175,7 @@ def set_role(actor: User, target: User, role: Role) -> None:
     if target.role == role.value:
         return
     log.info("role changed: by=%r user=%r from=%r to=%r", actor.email, target.email, target.role, role.value)
+    record_event(actor, "role", target.role, role.value, subject=target)
     target.role = role.value
 
 
@@ -199,6 +201,8 @@ def set_role_by_email(email: str, role: Role) -> User:
     if user is None:
         raise AccountError(f"There is no account with the email {normalise_email(email)}.")
     log.info("role changed: by=%r user=%r from=%r to=%r", "command line", user.email, user.role, role.value)
+    if user.role != role.value:
+        record_event(None, "role", user.role, role.value, subject=user)
     user.role = role.value
     return user
 

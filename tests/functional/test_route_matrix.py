@@ -48,6 +48,10 @@ def admin_only(expected) -> dict[str, object]:
     return {**signed_in(403), "admin": expected}
 
 
+def moderators(expected) -> dict[str, object]:
+    return {**signed_in(403), "moderator": expected, "admin": expected}
+
+
 MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # reading: open to everyone
     ("GET", "/"): everyone(200),
@@ -84,6 +88,15 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/comments/<int:comment_id>/edit"): signed_in(403),
     ("POST", "/comments/<int:comment_id>/edit"): signed_in(403),
     ("POST", "/comments/<int:comment_id>/withdraw"): signed_in(403),
+    # moderation: moderators and admins; empty decision or disposition forms are 400
+    ("GET", "/moderation/"): moderators(200),
+    ("POST", "/moderation/comments/<int:comment_id>/decision"): moderators(400),
+    ("POST", "/moderation/bulk"): moderators(400),
+    ("GET", "/moderation/comments/<int:comment_id>"): moderators(200),
+    ("POST", "/moderation/comments/<int:comment_id>/disposition"): moderators(400),
+    ("GET", "/moderation/dashboard"): moderators(200),
+    ("GET", "/moderation/export.csv"): moderators(200),
+    ("GET", "/moderation/export.json"): moderators(200),
 }
 
 IGNORED_ENDPOINTS = {"static"}
@@ -170,6 +183,7 @@ def test_route_matrix(app, client, login_as, tmp_path, subtests, role):
             if session_cookie is not None:
                 probe.set_cookie("session", session_cookie.value)
             response = probe.open(url, method=method, data={} if method == "POST" else None)
+            response.close()  # finish streamed downloads now, not whenever the garbage collector gets to them
             assert outcome(response, url) == expected[role]
 
     # Empty forms change nothing: every account is still there, as it was.

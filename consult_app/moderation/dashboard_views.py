@@ -1,0 +1,28 @@
+"""The moderators' dashboard: figures per document, drawn as charts with the same figures in tables."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from consult_app.charts import bar_chart
+from consult_app.moderation import bp
+from consult_app.permissions import Role, role_required
+from consult_app.services import reading
+from consult_app.services.dashboard import UnknownDocumentError, build_dashboard, describe_duration
+
+bp.add_app_template_global(bar_chart, "bar_chart")
+bp.add_app_template_filter(describe_duration, "duration")
+
+
+@bp.get("/dashboard")
+@role_required(Role.MODERATOR)
+def dashboard():
+    """Every document, or only `?document=<slug>` (404 when no document has that slug)."""
+    slug = request.args.get("document") or None
+    try:
+        figures = build_dashboard(slug)
+    except UnknownDocumentError:
+        abort(404, description=f"There is no guidance document “{slug}”, so there is no dashboard for it.")
+    return render_template(
+        "moderation/dashboard.html", dashboard=figures, selected=slug, documents=reading.list_documents()
+    )

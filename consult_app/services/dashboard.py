@@ -1,0 +1,282 @@
+"""The moderators' dashboard: how many comments came in, where, from whom, when, and how far the work has got.
+
+`build_dashboard` answers with plain dataclasses and runs a fixed number of queries (five at most) whatever
+the number of documents or sections: counts are GROUP BY queries over every document at once, and the
+figures that need date arithmetic (ISO weeks, the median time to a decision) are computed in Python from
+the raw timestamps, because SQLite and PostgreSQL share no date functions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from consult_app.extensions import db
+from consult_app.models import Comment, CommentKind, CommentStatus, Document, RespondentType, Section, User, Version
+
+STATUSES: tuple[str, ...] = tuple(status.value for status in CommentStatus)
+KINDS: tuple[str, ...] = tuple(kind.value for kind in CommentKind)
+DELETED_ACCOUNT = "Deleted account"
+REMOVED_SECTIONS = "Sections removed from the document"
+
+
+class UnknownDocumentError(LookupError):
+    """No document has the slug that was asked for."""
+
+
+@dataclass
+class Counts:
+    """Comments by status and by kind; every status and kind is present, in the order of their enums."""
+
+    by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    def add(self, status: str, kind: str, count: int) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + count
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + count
+
+
+@dataclass
+class SectionRow:
+    """One section of the current version, or (`removed`) every comment whose section key is gone."""
+
+    label: str
+    counts: Counts = field(default_factory=Counts)
+    key: str | None = None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class Share:
+    """`part` out of `whole`; the percentage is None when there is nothing to divide."""
+
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> int | None:
+        """Rounded half up, except that it never says 0% or 100% when that is not exactly true."""
+        if not self.whole:
+            return None
+        rounded = (200 * self.part + self.whole) // (2 * self.whole)
+        if rounded == 100 and self.part < self.whole:
+            return 99
+        if rounded == 0 and self.part > 0:
+            return 1
+        return rounded
+
+
+@dataclass
+class DocumentDashboard:
+    document: Document
+    sections: list[SectionRow]
+    total: Counts
+    # Comments with a disposition, out of the comments that are not withdrawn.
+    disposition: Share
+    respondents: list[tuple[str, int]]
+    weeks: list[tuple[str, int]]
+    # Over the comments a moderator approved or rejected (`decided` of them); None when there are none.
+    median_decision: timedelta | None
+    decided: int
+
+    @property
+    def section_bars(self) -> list[tuple[str, int]]:
+        return [(row.label, row.counts.total) for row in self.sections]
+
+
+@dataclass
+class Dashboard:
+    documents: list[DocumentDashboard]
+    statuses: tuple[str, ...] = STATUSES
+    kinds: tuple[str, ...] = KINDS
+
+
+def build_dashboard(document_slug: str | None = None, *, zone: tzinfo | None = None) -> Dashboard:
+    """Figures for every document (ordered by title), or only for `document_slug`.
+
+    Counts include replies and comments of every status. Weeks are ISO weeks in `zone` (by default the
+    zone the app shows times in, CONSULT_TIMEZONE), from the first week with a comment to the last.
+    Raise UnknownDocumentError when `document_slug` matches no document.
+    """
+    statement = select(Document).order_by(Document.title, Document.id)
+    if document_slug is not None:
+        statement = statement.where(Document.slug == document_slug)
+    documents = list(db.session.scalars(statement))
+    if document_slug is not None and not documents:
+        raise UnknownDocumentError(document_slug)
+    if not documents:
+        return Dashboard([])
+    zone = zone or ZoneInfo(current_app.config["CONSULT_TIMEZONE"])
+    ids = [document.id for document in documents]
+    sections = _current_sections(ids)
+    counts = _status_kind_counts(ids)
+    respondents = _respondent_counts(ids)
+    times = _timestamps(ids)
+    return Dashboard(
+        [
+            _document_dashboard(
+                document, sections[document.id], counts[document.id], respondents[document.id], times[document.id], zone
+            )
+            for document in documents
+        ]
+    )
+
+
+# --- queries, each over every document asked for ----------------------------------------------------------
+
+
+def _current_sections(ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
+    """(key, number, title) of each document's current version, in reading order."""
+    statement = (
+        select(Version.document_id, Section.key, Section.number, Section.title)
+        .join(Version, Section.version_id == Version.id)
+        .join(Document, Version.document_id == Document.id)
+        .where(Version.document_id.in_(ids), Version.number == Document.current_version_number)
+        .order_by(Version.document_id, Section.number)
+    )
+    found: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for document_id, key, number, title in db.session.execute(statement):
+        found[document_id].append((key, number, title))
+    return found
+
+
+def _status_kind_counts(ids: list[int]) -> dict[int, list[tuple[str, str, str, int, int]]]:
+    """(section key, status, kind, comments, comments with a disposition) per document."""
+    statement = (
+        select(
+            Comment.document_id,
+            Comment.section_key,
+            Comment.status,
+            Comment.kind,
+            func.count(),
+            # COUNT(column) skips NULLs on every database: the comments that have a disposition.
+            func.count(Comment.disposition),
+        )
+        .where(Comment.document_id.in_(ids))
+        .group_by(Comment.document_id, Comment.section_key, Comment.status, Comment.kind)
+    )
+    found: dict[int, list[tuple[str, str, str, int, int]]] = defaultdict(list)
+    for document_id, *row in db.session.execute(statement):
+        found[document_id].append(tuple(row))
+    return found
+
+
+def _respondent_counts(ids: list[int]) -> dict[int, dict[str | None, int]]:
+    """Comments per author's respondent type; None stands for comments whose author deleted the account."""
+    statement = (
+        select(Comment.document_id, User.respondent_type, func.count())
+        .outerjoin(User, Comment.author_id == User.id)
+        .where(Comment.document_id.in_(ids))
+        .group_by(Comment.document_id, User.respondent_type)
+    )
+    found: dict[int, dict[str | None, int]] = defaultdict(dict)
+    for document_id, respondent_type, count in db.session.execute(statement):
+        found[document_id][respondent_type] = count
+    return found
+
+
+def _timestamps(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """(created_at, moderated_at) of every comment, per document."""
+    statement = select(Comment.document_id, Comment.created_at, Comment.moderated_at).where(
+        Comment.document_id.in_(ids)
+    )
+    found: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for document_id, created_at, moderated_at in db.session.execute(statement):
+        found[document_id].append((created_at, moderated_at))
+    return found
+
+
+# --- putting one document together ------------------------------------------------------------------------
+
+
+def _document_dashboard(
+    document: Document,
+    sections: list[tuple[str, int, str]],
+    counts: list[tuple[str, str, str, int, int]],
+    respondents: dict[str | None, int],
+    times: list[tuple[datetime, datetime | None]],
+    zone: tzinfo,
+) -> DocumentDashboard:
+    rows = {key: SectionRow(f"{number}. {title}", key=key) for key, number, title in sections}
+    removed = SectionRow(REMOVED_SECTIONS, removed=True)
+    total, responded, answerable = Counts(), 0, 0
+    for key, status, kind, count, with_disposition in counts:
+        rows.get(key, removed).counts.add(status, kind, count)
+        total.add(status, kind, count)
+        if status != CommentStatus.WITHDRAWN.value:
+            responded, answerable = responded + with_disposition, answerable + count
+    section_rows = list(rows.values()) + ([removed] if removed.counts.total else [])
+    waits = [decided - created for created, decided in times if decided is not None]
+    return DocumentDashboard(
+        document=document,
+        sections=section_rows,
+        total=total,
+        disposition=Share(responded, answerable),
+        respondents=_respondent_bars(respondents),
+        weeks=weekly_counts([created_at for created_at, _ in times], zone),
+        median_decision=median_duration(waits),
+        decided=len(waits),
+    )
+
+
+def _respondent_bars(counts: dict[str | None, int]) -> list[tuple[str, int]]:
+    """Every respondent type, zeros included, then the deleted accounts."""
+    bars = [(kind.label, counts.get(kind.value, 0)) for kind in RespondentType]
+    return [*bars, (DELETED_ACCOUNT, counts.get(None, 0))]
+
+
+def week_label(day: date) -> str:
+    """The ISO week of `day`: '2026-W48' (the ISO year, which differs from the calendar year near 1 January)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_counts(moments: list[datetime], zone: tzinfo) -> list[tuple[str, int]]:
+    """Comments per ISO week in `zone`, every week from the first to the last one with a comment."""
+    if not moments:
+        return []
+    mondays: dict[date, int] = defaultdict(int)
+    for moment in moments:
+        day = moment.astimezone(zone).date()
+        mondays[day - timedelta(days=day.weekday())] += 1
+    monday, last = min(mondays), max(mondays)
+    weeks = []
+    while monday <= last:
+        weeks.append((week_label(monday), mondays.get(monday, 0)))
+        monday += timedelta(weeks=1)
+    return weeks
+
+
+def median_duration(durations: list[timedelta]) -> timedelta | None:
+    """The median, the mean of the two middle values when there is an even number; None for no values."""
+    if not durations:
+        return None
+    ordered, middle = sorted(durations), len(durations) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def describe_duration(duration: timedelta | None) -> str:
+    """'2 days 4 hours', '1 hour 5 minutes', '35 minutes': the largest unit and the next, rounded down."""
+    if duration is None:
+        return ""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    # The largest unit and the one just below it: "2 days 5 minutes" would suggest a precision not meant.
+    first = next(index for index, (amount, _) in enumerate(parts) if amount)
+    shown = [f"{amount} {unit}{'' if amount == 1 else 's'}" for amount, unit in parts[first : first + 2] if amount]
+    return " ".join(shown)

@@ -1,0 +1,334 @@
+"""The moderators' workplace: queue, decisions (one, many, at once), dispositions, audit trail, mail."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from consult_app.extensions import db
+from consult_app.models import Comment, ModerationEvent, User
+from consult_app.services import moderation
+from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user
+
+SECTION = "/guidance/test-guidance/public-good/"
+
+
+@pytest.fixture
+def document(app_context, tmp_path):
+    return make_document(tmp_path)
+
+
+@pytest.fixture
+def author():
+    return make_user("reviewer", name="Rita Reviewer", organisation="Civic Data Lab", respondent_type="civil_society")
+
+
+def fresh(comment: Comment) -> Comment:
+    db.session.expire_all()
+    return db.session.get(Comment, comment.id)
+
+
+def events(comment: Comment | None = None) -> list[tuple]:
+    db.session.expire_all()
+    statement = select(ModerationEvent).order_by(ModerationEvent.id)
+    if comment is not None:
+        statement = statement.where(ModerationEvent.comment_id == comment.id)
+    return [(e.field, e.from_value, e.to_value, e.reason, e.actor_id) for e in db.session.scalars(statement)]
+
+
+def decide(client, comment, decision, **extra):
+    return client.post(f"/moderation/comments/{comment.id}/decision", data={"decision": decision, **extra})
+
+
+def test_queue_shows_pending_comments_oldest_first_with_context(client, document, author, login_as):
+    login_as("moderator")
+    parent = make_comment(author, document, status="approved", body="The parent comment")
+    first = make_comment(author, document, body="First pending", quote="serve the public.")
+    second = make_comment(author, document, body="Second pending", parent_id=parent.id)
+    make_comment(author, document, body="Already approved", status="approved")
+    html = client.get("/moderation/").get_data(as_text=True)
+    assert html.index("First pending") < html.index("Second pending")
+    assert "Already approved" not in html
+    assert "serve the public." in html and "The parent comment" in html and f"In reply to {parent.reference}" in html
+    assert "Rita Reviewer" in html and "Civic Data Lab" in html and "Civil society" in html
+    assert "2 comments awaiting moderation" in html
+    assert f'value="{first.id}" form="bulk-form"' in html and f'value="{second.id}" form="bulk-form"' in html
+    assert 'name="decision" value="approve"' in html and 'name="decision" value="reject"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"kind": "concern"}, ["Concern text"]),
+        ({"section": "introduction"}, ["Intro text"]),
+        ({"respondent_type": "academia_research"}, ["Academic text"]),
+        ({"q": "SMALL AREAS"}, ["About small areas"]),
+        ({"q": "100%"}, []),
+        ({"document": "test-guidance", "kind": "general"}, ["Intro text", "About small areas", "Academic text"]),
+        ({"document": "other-document"}, []),
+    ],
+)
+def test_queue_filters(client, document, author, login_as, query, expected):
+    login_as("moderator")
+    academic = make_user("reviewer", respondent_type="academia_research")
+    make_comment(author, document, body="Concern text", kind="concern")
+    make_comment(author, document, key="introduction", body="Intro text")
+    make_comment(author, document, body="About small areas")
+    make_comment(academic, document, body="Academic text")
+    html = client.get("/moderation/", query_string=query).get_data(as_text=True)
+    shown = [text for text in ("Concern text", "Intro text", "About small areas", "Academic text") if text in html]
+    assert shown == expected
+
+
+def test_queue_pages(client, document, author, login_as):
+    login_as("moderator")
+    for number in range(25):
+        make_comment(author, document, body=f"Comment number {number:02d}")
+    first = client.get("/moderation/").get_data(as_text=True)
+    second = client.get("/moderation/?page=2").get_data(as_text=True)
+    assert "Comment number 00" in first and "Comment number 19" in first and "Comment number 20" not in first
+    assert "Comment number 20" in second and "Page 2 of 2" in second
+
+
+def test_approve_publishes_records_the_event_and_mails_the_author(app, client, document, author, login_as, smtp_server):
+    app.config["MAIL_URL"] = smtp_server.url
+    moderator = login_as("moderator")
+    comment = make_comment(author, document, body="Please publish me")
+    response = decide(client, comment, "approve")
+    assert response.status_code == 302
+    decided = fresh(comment)
+    assert (decided.status, decided.moderated_by_id) == ("approved", moderator.id)
+    assert decided.moderated_at is not None
+    assert events(comment) == [("status", "pending", "approved", "", moderator.id)]
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == author.email and "has been published" in message["Subject"]
+    assert "Please publish me" in app.test_client().get(SECTION).get_data(as_text=True)
+
+
+def test_reject_needs_a_reason_and_tells_the_author_why(app, client, document, author, login_as, smtp_server):
+    app.config["MAIL_URL"] = smtp_server.url
+    login_as("moderator")
+    comment = make_comment(author, document, body="Buy cheap watches")
+    missing = decide(client, comment, "reject")
+    assert missing.status_code == 400 and "Choose a reason for rejecting." in missing.get_data(as_text=True)
+    unknown = decide(client, comment, "reject", reason="boring")
+    assert unknown.status_code == 400
+    assert fresh(comment).status == "pending" and events() == []
+    assert decide(client, comment, "reject", reason="spam", note="Advertising.").status_code == 302
+    decided = fresh(comment)
+    assert (decided.status, decided.moderation_reason, decided.moderation_note) == ("rejected", "spam", "Advertising.")
+    assert events(comment)[0][:4] == ("status", "pending", "rejected", "Spam: Advertising.")
+    [message] = smtp_server.wait_for(1)
+    assert "was not published" in message["Subject"]
+    assert "Reason: Spam" in message.get_content() and "Advertising." in message.get_content()
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [({"decision": "maybe"}, 400), ({"decision": ""}, 400), ({"decision": "approve", "note": "n" * 1001}, 400)],
+)
+def test_bad_decisions_change_nothing(client, document, author, login_as, data, status):
+    login_as("moderator")
+    comment = make_comment(author, document)
+    assert client.post(f"/moderation/comments/{comment.id}/decision", data=data).status_code == status
+    assert fresh(comment).status == "pending" and events() == []
+
+
+def test_deciding_a_decided_or_missing_comment(client, document, author, login_as):
+    login_as("moderator")
+    comment = make_comment(author, document, status="approved")
+    again = decide(client, comment, "reject", reason="spam")
+    assert again.status_code == 409 and "already decided" in again.get_data(as_text=True)
+    assert client.post("/moderation/comments/999999/decision", data={"decision": "approve"}).status_code == 404
+    assert fresh(comment).status == "approved" and events() == []
+
+
+def test_a_moderator_never_decides_their_own_comment(client, document, login_as):
+    moderator = login_as("moderator")
+    own = make_comment(db.session.get(User, moderator.id), document, body="My own words")
+    html = client.get("/moderation/").get_data(as_text=True)
+    assert "another moderator must decide it" in html
+    assert f'id="select-{own.id}"' not in html
+    refused = decide(client, own, "approve")
+    assert refused.status_code == 403
+    assert fresh(own).status == "pending" and events() == []
+
+
+def test_reviewers_cannot_moderate(client, document, author, login_as):
+    login_as("reviewer")
+    comment = make_comment(author, document)
+    assert client.get("/moderation/").status_code == 403
+    assert decide(client, comment, "approve").status_code == 403
+    assert client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": [comment.id]}).status_code == 403
+    assert (
+        client.post(
+            f"/moderation/comments/{comment.id}/disposition", data={"disposition": "noted", "response": "x"}
+        ).status_code
+        == 403
+    )
+    assert fresh(comment).status == "pending" and fresh(comment).disposition is None and events() == []
+
+
+def test_bulk_decisions_are_all_or_nothing(client, document, author, login_as):
+    moderator = login_as("moderator")
+    batch = [make_comment(author, document, body=f"Bulk {n}") for n in range(3)]
+    decided = make_comment(author, document, status="approved")
+    own = make_comment(db.session.get(User, moderator.id), document)
+    ids = [comment.id for comment in batch]
+    for extra, words in [([decided.id], decided.reference), ([own.id], own.reference), ([987654], "C-987654")]:
+        response = client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": ids + extra})
+        assert response.status_code in (403, 404, 409)
+        assert words in response.get_data(as_text=True) and "Nothing was changed." in response.get_data(as_text=True)
+        assert {fresh(comment).status for comment in batch} == {"pending"}
+    assert client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": ["abc"]}).status_code == 400
+    assert client.post("/moderation/bulk", data={"decision": "approve"}).status_code == 400
+    assert events() == []
+    done = client.post("/moderation/bulk", data={"decision": "reject", "reason": "duplicate", "comment_ids": ids})
+    assert done.status_code == 302
+    assert {fresh(comment).status for comment in batch} == {"rejected"}
+    assert len(events()) == 3
+
+
+def test_two_moderators_deciding_at_once_one_wins(app, document, author):
+    """Two sessions race to decide the same comment; exactly one decision is recorded."""
+    comment = make_comment(author, document)
+    first, second = make_user("moderator"), make_user("moderator")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(moderator_id: int, decision: str, reason: str | None) -> None:
+        with app.app_context():
+            moderator = db.session.get(User, moderator_id)
+            db.session.get(Comment, comment.id)  # both read "pending" before either writes
+            barrier.wait()
+            try:
+                moderation.decide(moderator, comment.id, decision, reason)
+                db.session.commit()
+                outcomes.append(decision)
+            except moderation.ModerationError as error:
+                db.session.rollback()
+                outcomes.append(error.status)
+            except Exception as error:  # a database lock error would count as losing, not as a crash
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=attempt, args=(first.id, "approve", None)),
+        threading.Thread(target=attempt, args=(second.id, "reject", "spam")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [outcome for outcome in outcomes if outcome in ("approve", "reject")]
+    assert len(outcomes) == 2 and len(winners) == 1, outcomes
+    assert 409 in outcomes
+    assert fresh(comment).status == {"approve": "approved", "reject": "rejected"}[winners[0]]
+    assert len(events(comment)) == 1
+
+
+def test_dispositions_are_recorded_changed_and_shown(app, client, document, author, login_as):
+    moderator = login_as("moderator")
+    comment = make_comment(author, document, status="approved", body="Please define drift.")
+    url = f"/moderation/comments/{comment.id}/disposition"
+    assert client.post(url, data={"disposition": "accepted", "response": "We added a definition."}).status_code == 302
+    assert (
+        client.post(
+            url, data={"disposition": "partially_accepted", "response": "We added a short definition."}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            url, data={"disposition": "partially_accepted", "response": "We added a short definition."}
+        ).status_code
+        == 302
+    )  # no change
+    saved = fresh(comment)
+    assert (saved.disposition, saved.response, saved.responded_by_id) == (
+        "partially_accepted",
+        "We added a short definition.",
+        moderator.id,
+    )
+    assert [event[:4] for event in events(comment)] == [
+        ("disposition", None, "accepted", "We added a definition."),
+        ("disposition", "accepted", "partially_accepted", "We added a short definition."),
+    ]
+    page = app.test_client().get(SECTION).get_data(as_text=True)
+    assert (
+        "Drafting team's response" in page and "Partially accepted" in page and "We added a short definition." in page
+    )
+    history = client.get(f"/moderation/comments/{comment.id}").get_data(as_text=True)
+    assert "Disposition: accepted → partially_accepted" in history
+
+
+def test_rejected_comments_get_dispositions_but_their_response_stays_private(app, client, document, author, login_as):
+    login_as("moderator")
+    comment = make_comment(author, document, status="rejected", body="Off topic words")
+    response = client.post(
+        f"/moderation/comments/{comment.id}/disposition",
+        data={"disposition": "out_of_scope", "response": "Not about this guidance."},
+    )
+    assert response.status_code == 302 and fresh(comment).disposition == "out_of_scope"
+    assert "Not about this guidance." not in app.test_client().get(SECTION).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"disposition": "love_it", "response": ""}, 400),
+        ({"disposition": "", "response": "x"}, 400),
+        ({"disposition": "noted", "response": "r" * 10_001}, 400),
+    ],
+)
+def test_bad_dispositions_change_nothing(client, document, author, login_as, data, status):
+    login_as("moderator")
+    comment = make_comment(author, document, status="approved")
+    assert client.post(f"/moderation/comments/{comment.id}/disposition", data=data).status_code == status
+    assert fresh(comment).disposition is None and events() == []
+
+
+def test_events_are_append_only(document, author):
+    moderator = make_user("moderator")
+    comment = make_comment(author, document)
+    moderation.decide(moderator, comment.id, "approve")
+    db.session.commit()
+    event = db.session.scalar(select(ModerationEvent))
+    event.reason = "rewritten history"
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.delete(db.session.scalar(select(ModerationEvent)))
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1
+
+
+def test_role_changes_are_in_the_audit_trail(app_context, client, login_as, runner):
+    admin = login_as("admin")
+    target = make_user("reviewer")
+    assert client.post(f"/admin/users/{target.id}/role", data={"role": "moderator"}).status_code == 302
+    db.session.expire_all()  # the command runs in this test's session, which still holds the old role
+    assert runner.invoke(args=["users", "set-role", target.email, "admin"]).exit_code == 0
+    trail = [
+        (e.field, e.from_value, e.to_value, e.actor_id, e.actor_label, e.subject_user_id)
+        for e in db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id))
+    ]
+    assert trail[0][:4] == ("role", "reviewer", "moderator", admin.id)
+    assert trail[1][:5] == ("role", "moderator", "admin", None, "command line")
+    assert {row[5] for row in trail} == {target.id}
+
+
+def test_moderators_see_the_queue_count_in_the_header(app, client, document, author, login_as):
+    make_comment(author, document)
+    make_comment(author, document)
+    reviewer_client = app.test_client()
+    reviewer = make_user("reviewer")
+    reviewer_client.post("/auth/login", data={"email": reviewer.email, "password": DEFAULT_PASSWORD})
+    assert "comments waiting" not in reviewer_client.get("/").get_data(as_text=True)
+    login_as("moderator")
+    assert '<span class="badge">2<span class="visually-hidden"> comments waiting' in client.get("/").get_data(
+        as_text=True
+    )

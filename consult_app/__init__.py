@@ -9,12 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import config_class, from_environment
 from consult_app.extensions import csrf, db, limiter, login_manager, migrate
 from consult_app.services.mail import MailConfigurationError, check_mail_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MAX_DATABASE_INT = 2**31 - 1
 
 
 class ConfigurationError(RuntimeError):
@@ -86,7 +88,23 @@ def _register_extensions(app: Flask) -> None:
     configure_login_manager(login_manager)
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in our routes is an id or number stored in a 32-bit integer column: anything larger can
+    name nothing, and PostgreSQL would reject it with an error, so it is a 404 like any unknown id."""
+
+    def __init__(
+        self,
+        url_map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(url_map, fixed_digits, min, MAX_DATABASE_INT if max is None else max, signed)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
     from consult_app.account import bp as account_bp
     from consult_app.admin import bp as admin_bp
     from consult_app.auth import bp as auth_bp

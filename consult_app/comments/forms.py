@@ -54,4 +54,4 @@ class CommentForm(FlaskForm):
         default=Publication.PUBLIC_NAMED.value,
         validators=[InputRequired("Choose who may read your comment.")],
     )
-    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$", message="Unknown comment to reply to.")])
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$", message="Unknown comment to reply to.")])

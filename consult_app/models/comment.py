@@ -17,6 +17,7 @@ from consult_app.models.user import User
 BODY_MAX = 10_000
 QUOTE_MAX = 2_000
 REFERENCE_PATTERN = re.compile(r"^C-(\d{6,})$")
+MAX_ID = 2**31 - 1  # ids live in 32-bit integer columns
 
 
 class CommentKind(enum.StrEnum):
@@ -124,8 +125,10 @@ class Comment(db.Model):
 
     @staticmethod
     def id_from_reference(reference: str) -> int | None:
+        """42 for "C-000042"; None for anything that cannot be a comment's reference."""
         match = REFERENCE_PATTERN.match(reference.strip())
-        return int(match.group(1)) if match else None
+        number = int(match.group(1)) if match else None
+        return number if number is not None and 0 < number <= MAX_ID else None
 
     @property
     def is_public(self) -> bool:

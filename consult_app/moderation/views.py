@@ -69,7 +69,9 @@ def decide(comment_id: int):
 def decide_bulk():
     form = DecisionForm()
     raw_ids = request.form.getlist("comment_ids")
-    if not form.validate_on_submit() or not all(value.isdigit() for value in raw_ids):
+    if not form.validate_on_submit() or not all(
+        value.isascii() and value.isdigit() and len(value) <= 9 for value in raw_ids
+    ):
         return _queue_page("Some of the selected comments are not valid.", 400)
     try:
         decided = moderation.decide_many(

@@ -309,3 +309,24 @@ def test_posting_is_rate_limited(database_url, app, document):
     statuses = [client.post(SECTION, data={**FORM, "body": f"Comment {n}"}).status_code for n in range(11)]
     assert statuses == [302] * 10 + [429]
     assert len(comments_in_db()) == 10
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/comments/99999999999/edit",
+        "/comments/2147483648/reply",
+        "/guidance/test-guidance/v99999999999/",
+        "/moderation/comments/99999999999",
+    ],
+)
+def test_numbers_too_large_for_the_database_are_404(client, document, login_as, url):
+    login_as("admin")
+    assert client.get(url).status_code == 404
+
+
+def test_a_reply_to_an_impossible_parent_is_400(client, document, login_as):
+    login_as("reviewer")
+    assert client.post(SECTION, data={**FORM, "parent_id": "99999999999"}).status_code == 400
+    assert client.post(SECTION, data={**FORM, "parent_id": "2147483647"}).status_code == 400
+    assert comments_in_db() == []

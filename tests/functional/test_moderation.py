@@ -332,3 +332,12 @@ def test_moderators_see_the_queue_count_in_the_header(app, client, document, aut
     assert '<span class="badge">2<span class="visually-hidden"> comments waiting' in client.get("/").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999", "-1", "1e3", " 1"])
+def test_bulk_ids_that_cannot_be_ids_are_400(client, document, author, login_as, value):
+    login_as("moderator")
+    comment = make_comment(author, document)
+    response = client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": [str(comment.id), value]})
+    assert response.status_code == 400
+    assert fresh(comment).status == "pending"

@@ -13,9 +13,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult_app.extensions import db
+from consult_app.models import Comment
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
-from consult_app.permissions import Role
-from consult_app.services import accounts, demo, export
+from consult_app.permissions import Role, can_moderate
+from consult_app.services import accounts, demo, export, importer
 from consult_app.services.guidance import GuidanceLoadError, default_sources, load_guidance
 
 guidance_cli = AppGroup("guidance", help="Load the guidance documents under consultation.")
@@ -179,3 +180,105 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(guidance_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
+
+
+# --- import dispositions ------------------------------------------------------------------------------------
+# Imported here rather than at the top so that this command stays one self-contained block.
+
+import_cli = AppGroup("import", help="Read back a response log edited in a spreadsheet.")
+
+
+@import_cli.command("dispositions")
+@click.argument("file", type=click.File("rb"))
+@click.option("--apply", "apply_changes", is_flag=True, help="Write the changes (default: a dry run).")
+@click.option("--override", "overrides", multiple=True, metavar="REF", help="Apply this conflict anyway (repeatable).")
+@click.option("--as", "as_email", metavar="EMAIL", help="Moderator or admin account to record the changes under.")
+def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str, ...], as_email: str | None) -> None:
+    """Check FILE (the response log CSV, with dispositions and responses filled in) against the database
+    and print the plan: changes, conflicts and rows with problems. Nothing is written without --apply.
+
+    With --apply and --as, every change is written, all or nothing; a conflict (a comment answered in the
+    app after the export) only with --override REF. Exit status: 0 done, 1 problems in the file (nothing
+    applied), 2 wrong usage.
+    """
+    moderator = _import_account(as_email) if apply_changes or as_email else None
+    chosen = _references(overrides)
+    try:
+        plan = importer.plan(importer.parse(file.read()))
+    except importer.ImportFileError as error:
+        raise click.ClickException(f"nothing was imported: {error}") from None
+    _echo_plan(plan, chosen)
+    if plan.errors:
+        rows = "1 row has" if len(plan.errors) == 1 else f"{len(plan.errors):,} rows have"
+        raise click.ClickException(f"nothing was applied: {rows} problems (listed above).")
+    stray = sorted(chosen - {change.reference for change in plan.conflicts})
+    if stray:
+        raise click.BadParameter(f"{', '.join(stray)}: not a conflict in this file", param_hint="--override")
+    if moderator is None or not apply_changes:
+        click.echo("Dry run: nothing was changed. Add --apply --as EMAIL to apply.")
+        return
+    try:
+        applied = importer.apply(moderator, plan, chosen)
+        db.session.commit()
+    except importer.ApplyError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"nothing was applied: the database refused the change ({error.orig})") from None
+    click.echo(f"{applied} disposition{'' if applied == 1 else 's'} updated, recorded under {moderator.email}.")
+    if left := len(plan.conflicts) - len(chosen):
+        click.echo(f"{left} conflict{'' if left == 1 else 's'} left as in the app (--override REF applies one).")
+
+
+def _import_account(email: str | None):
+    """The active moderator or admin with `email`; anything else is a usage error (exit 2)."""
+    if not email:
+        raise click.UsageError("--apply needs --as EMAIL: the moderator or admin account to record the changes under.")
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.BadParameter(f"there is no account {email!r}", param_hint="--as")
+    if not can_moderate(user):
+        what = "deactivated" if not user.active else f"a {user.role}"
+        raise click.BadParameter(f"{user.email} is {what}, not an active moderator or admin", param_hint="--as")
+    return user
+
+
+def _references(values: tuple[str, ...]) -> set[str]:
+    """--override values written as the plan writes them (C-000042); one option may list several, with commas."""
+    references = set()
+    for value in (part.strip() for option in values for part in option.split(",")):
+        if value:
+            comment_id = Comment.id_from_reference(value)
+            references.add(f"C-{comment_id:06d}" if comment_id is not None else value)
+    return references
+
+
+def _shown(disposition: str, response: str) -> str:
+    text = " ".join(response.split())
+    return f"{disposition or 'none'} / {(text[:77] + '...') if len(text) > 80 else text!r}"
+
+
+def _echo_plan(plan: importer.Plan, overrides: set[str]) -> None:
+    click.echo(f"{len(plan.ready)} changes:")
+    for change in plan.ready:
+        before, after = (
+            _shown(change.before_disposition, change.before_response),
+            _shown(change.after_disposition, change.after_response),
+        )
+        click.echo(f"  line {change.line}: {change.reference}: {before} -> {after}")
+    click.echo(f"{len(plan.conflicts)} conflicts (applied only with --override REF):")
+    for change in plan.conflicts:
+        chosen = " (--override: will be applied)" if change.reference in overrides else ""
+        click.echo(f"  line {change.line}: {change.reference}{chosen}")
+        now = _shown(change.before_disposition, change.before_response)
+        click.echo(f"    in the app now: {now}, answered {change.database_responded_at or 'never'}")
+        moment = f", answer time in the file {change.file_responded_at or 'none'}" if plan.has_responded_at else ""
+        click.echo(f"    in the file:    {_shown(change.after_disposition, change.after_response)}{moment}")
+    click.echo(f"{len(plan.errors)} rows with problems:")
+    for error in plan.errors:
+        click.echo(f"  line {error.line}: {error.reference + ': ' if error.reference else ''}{error.message}")
+    click.echo(f"{plan.unchanged} unchanged, {plan.unanswered} without an answer (skipped).")
+    if not plan.has_responded_at:
+        click.echo("The file has no responded_at column: every change to an answered comment is a conflict.")

@@ -97,6 +97,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/moderation/dashboard"): moderators(200),
     ("GET", "/moderation/export.csv"): moderators(200),
     ("GET", "/moderation/export.json"): moderators(200),
+    ("GET", "/moderation/import"): moderators(200),
+    ("POST", "/moderation/import"): moderators(400),
+    ("POST", "/moderation/import/apply"): moderators(400),
 }
 
 IGNORED_ENDPOINTS = {"static"}

@@ -1,0 +1,135 @@
+"""Importing the response log: upload a CSV, check the dry run (nothing written), then apply it.
+
+Any app process may serve the apply step, so the dry run keeps nothing on the server: the plan travels in
+the apply form as a token signed with SECRET_KEY (compressed by itsdangerous) that expires after an hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from wtforms import HiddenField
+from wtforms.validators import DataRequired
+
+from consult_app.extensions import db
+from consult_app.moderation import bp
+from consult_app.permissions import Role, role_required
+from consult_app.services import importer
+
+TOKEN_SALT = "moderation-import-plan"  # noqa: S105 - a salt name, not a password
+TOKEN_MAX_AGE = 3600
+SHOWN = 1000  # rows per table on the dry-run page; `flask import dispositions` lists them all
+# The plan comes back in a form under MAX_CONTENT_LENGTH; leave room for the other fields.
+TOKEN_ROOM = 64 * 1024
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Response log (CSV file)",
+        validators=[FileRequired("Choose the CSV file to import.")],
+        description="The response log exported from this site, with the disposition and response columns "
+        "filled in, saved as CSV (UTF-8). Nothing is saved until you have checked the changes.",
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+
+
+class ApplyForm(FlaskForm):
+    plan = HiddenField(validators=[DataRequired()])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def plan_token(plan: importer.Plan, user_id: int) -> str:
+    """The plan (without its row errors: a plan with errors is never applied) signed for `user_id`."""
+    payload = {
+        "user": user_id,
+        "has_responded_at": plan.has_responded_at,
+        "unchanged": plan.unchanged,
+        "unanswered": plan.unanswered,
+        "changes": [astuple(change) for change in plan.changes],
+    }
+    return _serializer().dumps(payload)
+
+
+def read_plan_token(token: str, user_id: int) -> importer.Plan:
+    """The plan in a token made by plan_token for `user_id`; a tampered, expired or foreign token is a 400."""
+    try:
+        payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+    except SignatureExpired:
+        abort(400, description="This check is more than an hour old. Upload the file again.")
+    except BadSignature:
+        abort(400, description="The import could not be read. Upload the file again.")
+    if not isinstance(payload, dict) or payload.get("user") != user_id:
+        abort(400, description="This check was made by another account. Upload the file again.")
+    try:
+        return importer.Plan(
+            changes=[importer.Change(*fields) for fields in payload["changes"]],
+            unchanged=payload["unchanged"],
+            unanswered=payload["unanswered"],
+            has_responded_at=payload["has_responded_at"],
+        )
+    except (KeyError, TypeError):  # signed by an older release with another layout
+        abort(400, description="The import could not be read. Upload the file again.")
+
+
+def _upload_page(form: ImportForm, error: str | None = None, status: int = 200):
+    return render_template("moderation/import.html", form=form, error=error), status
+
+
+@bp.get("/import")
+@role_required(Role.MODERATOR)
+def import_form():
+    return _upload_page(ImportForm(formdata=None))
+
+
+@bp.post("/import")
+@role_required(Role.MODERATOR)
+def import_check():
+    """The dry run: parse and plan, show what would change, write nothing."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _upload_page(form, status=400)
+    upload = form.file.data
+    try:
+        parsed = importer.parse(upload.read())
+    except importer.ImportFileError as error:
+        form.file.errors.append(str(error))
+        return _upload_page(form, status=400)
+    plan = importer.plan(parsed)
+    token = plan_token(plan, current_user.id) if plan.changes and not plan.errors else None
+    too_large = token is not None and len(token) > current_app.config["MAX_CONTENT_LENGTH"] - TOKEN_ROOM
+    return render_template(
+        "moderation/import_plan.html",
+        plan=plan,
+        filename=upload.filename,
+        apply_form=ApplyForm(formdata=None, plan=None if too_large else token),
+        too_large=too_large,
+        shown=SHOWN,
+    ), 400 if plan.errors else 200
+
+
+@bp.post("/import/apply")
+@role_required(Role.MODERATOR)
+def import_apply():
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        abort(400, description="There is no import to apply. Upload the file and check it first.")
+    plan = read_plan_token(form.plan.data or "", current_user.id)
+    try:
+        applied = importer.apply(current_user, plan, set(request.form.getlist("override")))
+    except importer.ApplyError as error:
+        db.session.rollback()
+        return _upload_page(ImportForm(formdata=None), str(error), error.status)
+    db.session.commit()
+    flash(f"{applied} disposition{'' if applied == 1 else 's'} updated.", "success")
+    left = len(plan.conflicts) - len(set(request.form.getlist("override")))
+    if left:
+        flash(f"{left} conflicting row{'' if left == 1 else 's'} left as in the app.", "success")
+    return redirect(url_for("moderation.import_form"))

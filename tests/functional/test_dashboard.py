@@ -7,6 +7,7 @@ import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -136,8 +137,6 @@ def test_build_dashboard_for_one_document_or_all(comments, tmp_path):
 
 
 def test_weeks_are_counted_in_the_zone_times_are_shown_in(comments):
-    from zoneinfo import ZoneInfo
-
     # Tuesday 8 December, 12:00 UTC is still Tuesday in Tokyo, but a comment on Sunday 29 November
     # at 20:00 UTC is Monday 30 November there: week 49 instead of week 48.
     late = db.session.scalars(db.select(Comment).where(Comment.kind == "suggestion")).one()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.extensions import db
 from consult_app.models.document import KEY_MAX, Document, Version
-from consult_app.models.types import UTCDateTime, utcnow
+from consult_app.models.types import UTCDateTime, sql_values, utcnow
 from consult_app.models.user import User
 
 BODY_MAX = 10_000
@@ -62,20 +62,16 @@ RESPONSE_MAX = 10_000
 NOTE_MAX = 1_000
 
 
-def _values(enum_type: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum_type)
-
-
 class Comment(db.Model):
     """What a reviewer said about a section, attached to the section key so it survives new versions."""
 
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_values(CommentKind)})", name="kind"),
-        CheckConstraint(f"publication IN ({_values(Publication)})", name="publication"),
-        CheckConstraint(f"status IN ({_values(CommentStatus)})", name="status"),
-        CheckConstraint(f"moderation_reason IN ({_values(RejectionReason)})", name="moderation_reason"),
-        CheckConstraint(f"disposition IN ({_values(Disposition)})", name="disposition"),
+        CheckConstraint(f"kind IN ({sql_values(CommentKind)})", name="kind"),
+        CheckConstraint(f"publication IN ({sql_values(Publication)})", name="publication"),
+        CheckConstraint(f"status IN ({sql_values(CommentStatus)})", name="status"),
+        CheckConstraint(f"moderation_reason IN ({sql_values(RejectionReason)})", name="moderation_reason"),
+        CheckConstraint(f"disposition IN ({sql_values(Disposition)})", name="disposition"),
         # The section page: approved comments of one section, oldest first.
         Index("ix_comments_section_status", "document_id", "section_key", "status", "created_at"),
         # The moderation queue: pending comments, oldest first.

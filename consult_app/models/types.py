@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -38,3 +39,18 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def sql_values(enum_type: type[enum.StrEnum]) -> str:
+    """ "'a', 'b'" for a CHECK (column IN (...)) constraint that matches the enum."""
+    return ", ".join(f"'{member.value}'" for member in enum_type)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (used with escape=LIKE_ESCAPE) matching `text` anywhere, lower-cased, with LIKE's own
+    wildcards escaped: someone searching for "first_last" or "100%" means those characters."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult_app.extensions import db
-from consult_app.models.types import UTCDateTime, utcnow
+from consult_app.models.types import UTCDateTime, sql_values, utcnow
 from consult_app.permissions import Role
 
 EMAIL_MAX = 254
@@ -48,10 +48,6 @@ RESPONDENT_LABELS = {
 }
 
 
-def _values(enum_type: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum_type)
-
-
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -62,8 +58,8 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_values(Role)})", name="role"),
-        CheckConstraint(f"respondent_type IN ({_values(RespondentType)})", name="respondent_type"),
+        CheckConstraint(f"role IN ({sql_values(Role)})", name="role"),
+        CheckConstraint(f"respondent_type IN ({sql_values(RespondentType)})", name="respondent_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 
 from consult_app.extensions import db
 from consult_app.models import RespondentType, User
-from consult_app.models.types import utcnow
+from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
 from consult_app.permissions import Role, can_manage_account
 from consult_app.services import mail, tokens
 from consult_app.services.moderation import record_event
@@ -211,14 +211,12 @@ def search_users(query: str = "", role: str = "", page: int = 1):
     """Accounts matching `query` (email, name or organisation) and `role`, newest first, paged."""
     statement = select(User).order_by(User.created_at.desc(), User.id.desc())
     if query:
-        # Escape LIKE's wildcards: someone searching for "first_last" means the underscore.
-        escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = contains_pattern(query)
         statement = statement.where(
             or_(
-                User.email.like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
-                func.lower(User.organisation).like(pattern, escape="\\"),
+                User.email.like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.organisation).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     if role:

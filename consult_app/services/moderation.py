@@ -25,7 +25,7 @@ from consult_app.models import (
     User,
 )
 from consult_app.models.comment import NOTE_MAX, RESPONSE_MAX
-from consult_app.models.types import utcnow
+from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
 from consult_app.permissions import can_moderate
 from consult_app.services import mail
 
@@ -125,11 +125,11 @@ def queue(filters: QueueFilters, page: int = 1):
             User.respondent_type == filters.respondent_type
         )
     if filters.q:
-        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(filters.q)
         statement = statement.where(
             or_(
-                func.lower(Comment.body_md).like(pattern, escape="\\"),
-                func.lower(Comment.quote).like(pattern, escape="\\"),
+                func.lower(Comment.body_md).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Comment.quote).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     return db.paginate(statement, page=page, per_page=QUEUE_PER_PAGE, error_out=False)

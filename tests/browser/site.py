@@ -1,0 +1,169 @@
+"""The real app behind the browser tests: a WSGI server on loopback, its own SQLite file, the demo data.
+
+`serve(folder, mail_url)` migrates a fresh database, seeds it (the demo consultation, a second version of
+the guidance so that the old-version page exists, a pending comment by the demo reviewer) and serves the
+app with werkzeug's threaded server on 127.0.0.1 and a free port, with CSRF on, as in production.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask_migrate
+from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from consult_app import create_app
+from consult_app.extensions import db
+from consult_app.models import Comment, Document, Section, User
+from consult_app.services import accounts, comments, demo, tokens
+from consult_app.services.guidance import default_sources, load_guidance
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+SLUG = "ml-ethics"
+
+# The demo's accounts (consult_app/services/demo.py STAFF), as a person would type them.
+ACCOUNTS = {
+    "admin": ("admin@example.org", "demo admin passphrase"),
+    "moderator": ("moderator@example.org", "demo moderator passphrase"),
+    "reviewer": ("reviewer@example.org", "demo reviewer passphrase"),
+}
+
+# Version 2 of the guidance: one sentence changed and one section added, so that /guidance/ml-ethics/v1/
+# shows changed, unchanged and added sections.
+CHANGED_FROM = "It assumes a working familiarity with statistical production"
+CHANGED_TO = "It assumes some familiarity with how statistics are produced"
+ADDED_SECTION = (
+    "\n## Questions for consultees {#questions}\n\n"
+    "We would particularly welcome views on the following questions.\n\n"
+    "1. Is the guidance clear about who should make each decision?\n"
+    "2. Which examples of good practice would you add?\n"
+)
+OWN_PENDING_TEXT = "A pending comment by the demo reviewer, so that the edit page exists."
+KEYBOARD_PENDING_TEXT = "A pending comment that the keyboard-only moderator approves and answers."
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the tests need to know about the running app."""
+
+    base_url: str
+    mail_url: str
+    slug: str
+    section_keys: tuple[str, ...]  # in document order, current version
+    approved_comment_id: int  # an approved top-level public comment (reply page)
+    pending_comment_id: int  # a pending comment by one of the demo reviewers (moderation comment page)
+    own_pending_comment_id: int  # a pending comment by reviewer@example.org (edit page)
+    reset_token: str  # a valid password-reset link's token for a demo reviewer nobody logs in as
+    keyboard_pending_comment_id: int  # pending, by that reviewer: only test_keyboard.py decides it
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without a log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _second_version(folder: Path) -> Path:
+    source = (PROJECT_ROOT / "guidance" / f"{SLUG}.md").read_text(encoding="utf-8")
+    assert CHANGED_FROM in source, "the guidance text changed: update CHANGED_FROM in tests/browser/site.py"
+    path = folder / f"{SLUG}.md"
+    path.write_text(source.replace(CHANGED_FROM, CHANGED_TO) + ADDED_SECTION, encoding="utf-8")
+    return path
+
+
+def _seed(app, folder: Path) -> dict[str, object]:
+    with app.app_context():
+        flask_migrate.upgrade()
+        demo.build(default_sources(app.config["GUIDANCE_DIR"]))
+        db.session.commit()
+        load_guidance([_second_version(folder)])
+        db.session.commit()
+
+        document = db.session.scalar(select(Document).where(Document.slug == SLUG))
+        sections = db.session.scalars(
+            select(Section)
+            .where(Section.version.has(document_id=document.id, number=document.current_version_number))
+            .order_by(Section.number)
+        ).all()
+        reviewer = db.session.scalar(select(User).where(User.email == ACCOUNTS["reviewer"][0]))
+        own = comments.create_comment(reviewer, document, sections[1], comments.Draft(OWN_PENDING_TEXT, "general"))
+        db.session.commit()
+
+        approved = db.session.scalar(
+            select(Comment.id)
+            .where(Comment.status == "approved", Comment.parent_id.is_(None), Comment.publication == "public_named")
+            .order_by(Comment.id)
+        )
+        pending = db.session.scalar(
+            select(Comment.id)
+            .where(Comment.status == "pending", Comment.author_id != reviewer.id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+        )
+        # The token that request_password_reset would mail: signed user id plus the password hash's fingerprint.
+        other = db.session.scalar(
+            select(User).where(User.role == "reviewer", User.id != reviewer.id, User.active).order_by(User.id)
+        )
+        reset_token = tokens.make_token(tokens.RESET_PASSWORD, {"user": other.id, "hash": accounts._fingerprint(other)})
+        keyboard = comments.create_comment(
+            other, document, sections[3], comments.Draft(KEYBOARD_PENDING_TEXT, "general")
+        )
+        db.session.commit()
+        facts = {
+            "section_keys": tuple(section.key for section in sections),
+            "approved_comment_id": approved,
+            "pending_comment_id": pending,
+            "own_pending_comment_id": own.id,
+            "reset_token": reset_token,
+            "keyboard_pending_comment_id": keyboard.id,
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return facts
+
+
+def site_app(folder: Path, mail_url: str):
+    """The app as the browser tests serve it: a SQLite file in `folder`, CSRF on, mail to `mail_url`."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
+        "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance"),
+        "WTF_CSRF_ENABLED": True,  # real forms: every POST carries the token from the page
+        "MAIL_URL": mail_url,
+        "PROPAGATE_EXCEPTIONS": False,  # a failure shows the app's own error page, as in production
+    }
+    return create_app("testing", settings, instance_path=str(folder / "instance"))
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 and a free port until the block ends; yields the base URL."""
+    server = make_server(HOST, 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
+def serve(folder: Path, mail_url: str) -> Iterator[Site]:
+    """Seed a new database in `folder` with the demo consultation and serve the app until the block ends."""
+    app = site_app(folder, mail_url)
+    facts = _seed(app, folder)
+    with running(app) as base_url:
+        yield Site(base_url=base_url, mail_url=mail_url, slug=SLUG, **facts)

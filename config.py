@@ -38,6 +38,13 @@ class Config:
     # When the rate-limit store (Redis) is down, keep serving and log it rather than fail every request.
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies (nginx, a load balancer, ...) stand between the clients and the app. Each one
+    # appends to X-Forwarded-For and sets X-Forwarded-Proto; the app believes exactly this many hops of those
+    # headers (client address for rate limits and logs, https for links and secure cookies). 0 believes none.
+    PROXY_COUNT = 0
+    # Rendered reading pages kept per process for visitors who are not signed in, keyed by their ETag so
+    # that none can go stale (consult_app/http_cache.py); 0 keeps none. About 50 kB a page.
+    PAGE_CACHE_SIZE = 128
 
 
 class DevelopmentConfig(Config):
@@ -77,8 +84,10 @@ ENVIRONMENT_KEYS = {
     "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
+    "CONSULT_PROXY_COUNT": "PROXY_COUNT",
 }
 BOOLEAN_KEYS = {"RATELIMIT_ENABLED"}
+INTEGER_KEYS = {"PROXY_COUNT"}
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -101,7 +110,12 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
         value = environ.get(variable, "").strip()
         if not value:
             continue
-        settings[key] = _parse_bool(variable, value) if key in BOOLEAN_KEYS else value
+        if key in BOOLEAN_KEYS:
+            settings[key] = _parse_bool(variable, value)
+        elif key in INTEGER_KEYS:
+            settings[key] = _parse_int(variable, value)
+        else:
+            settings[key] = value
     return settings
 
 
@@ -112,3 +126,9 @@ def _parse_bool(variable: str, value: str) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ValueError(f"{variable}={value!r} is not a yes/no value (use true or false)")
+
+
+def _parse_int(variable: str, value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(f"{variable}={value!r} is not a whole number")
+    return int(value)

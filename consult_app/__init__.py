@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import config_class, from_environment
@@ -17,6 +18,8 @@ from consult_app.services.mail import MailConfigurationError, check_mail_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MAX_DATABASE_INT = 2**31 - 1
+MAX_PROXY_COUNT = 5
+log = logging.getLogger("consult")
 
 
 class ConfigurationError(RuntimeError):
@@ -39,6 +42,8 @@ def create_app(
     _register_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
+    _trust_proxies(app)
+    _warn_about_process_memory(app)
     return app
 
 
@@ -73,6 +78,30 @@ def _check_configuration(app: Flask) -> None:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError(f"CONSULT_TIMEZONE={zone!r} is not a known time zone") from None
+    proxies = app.config["PROXY_COUNT"]
+    if type(proxies) is not int or not 0 <= proxies <= MAX_PROXY_COUNT:
+        raise ConfigurationError(
+            f"CONSULT_PROXY_COUNT={proxies!r} must be the number of reverse proxies in front of the app, "
+            f"0 to {MAX_PROXY_COUNT}"
+        )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT proxies, take the client address and scheme from the headers they add.
+
+    Only X-Forwarded-For and X-Forwarded-Proto: a proxy that does not set X-Forwarded-Host would pass on
+    whatever the client sent, and that would end up in the links we mail."""
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0)
+
+
+def _warn_about_process_memory(app: Flask) -> None:
+    """Rate limits kept in process memory are per process: with several workers each allows the full limit."""
+    config = app.config
+    in_memory = config["RATELIMIT_ENABLED"] and config["RATELIMIT_STORAGE_URI"] == "memory://"
+    if config["ENV_NAME"] == "production" and in_memory:
+        log.warning("RATELIMIT_STORAGE_URI is memory://: each process counts on its own; use redis:// in production")
 
 
 def _register_extensions(app: Flask) -> None:
@@ -119,12 +148,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from consult_app import http_cache
     from consult_app.errors import register_error_handlers
-    from consult_app.security import register_security_headers
+    from consult_app.security import register_input_checks, register_security_headers
     from consult_app.templating import register_template_helpers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_input_checks(app)
     register_template_helpers(app)
+    http_cache.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

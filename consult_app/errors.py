@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import contextlib
+import logging
+
+from flask import Flask, g, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from consult_app.extensions import db
+from consult_app.extensions import db, login_manager
+
+log = logging.getLogger("consult.database")
+
+# The database cannot be reached or is overloaded just now (connection refused or dropped, server restarting,
+# no free connection in the pool, SQLite busy): the request may succeed if tried again, so 503, not 500.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = "10"
 
 # What a person should be told, per status; anything not listed uses the standard phrase.
 MESSAGES = {
@@ -35,9 +47,50 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):
+        # A database failure while another error page was rendered (its header looks up the user) ends here.
+        if isinstance(error.original_exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(error.original_exception)
         # The request's transaction may be half done: never let it leak into the error page's queries.
         db.session.rollback()
         return _render(500, "Internal Server Error", None), 500
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)
+
+    @app.teardown_request
+    def end_session(error: BaseException | None) -> None:
+        """Close the request's session before Flask-SQLAlchemy would (at the end of the app context). If the
+        connection dropped since the last query, the rollback that closing does fails; raised there, after
+        the response is made, it would replace a finished answer (a saved comment's redirect) with a bare 500.
+        SQLAlchemy has invalidated the dead connection by then, so the second attempt only tidies up."""
+        try:
+            db.session.remove()
+        except DATABASE_UNAVAILABLE as failure:
+            log.warning(
+                "database connection lost at the end of %s %r: %s", request.method, request.path, _cause(failure)
+            )
+            with contextlib.suppress(SQLAlchemyError):
+                db.session.remove()
+
+
+def database_unavailable(error: SQLAlchemyError):
+    """503 in the site's layout, rendered without touching the database, and one log line saying why."""
+    log.error("database unavailable: %s %r: %s", request.method, request.path, _cause(error))
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()  # on a dropped connection this may fail too; the session is discarded at teardown
+    # Who is signed in cannot be looked up now (and a loaded user is expired by the rollback): render the page
+    # as for a visitor, so that its header asks nothing of the database.
+    g._login_user = login_manager.anonymous_user()
+    page = _render(503, "Service Unavailable", None)
+    return page, 503, {"Retry-After": RETRY_AFTER_SECONDS}
+
+
+def _cause(error: SQLAlchemyError) -> str:
+    """The driver's first line ("connection refused", "server closed the connection"), without the SQL
+    statement and parameters that SQLAlchemy's message carries (they may hold personal data)."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(cause).strip().splitlines() or [""]
+    return f"{type(cause).__name__}: {lines[0]!r}"
 
 
 def _render(code: int, name: str, description: str | None) -> str:

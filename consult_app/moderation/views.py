@@ -20,9 +20,18 @@ def _queue_page(error: str | None = None, status: int = 200):
     filters = QueueFilterForm(request.args)
     if not filters.validate():
         return render_template("moderation/queue.html", filters=filters, page=None, error=error), 400
-    page = moderation.queue(_filters(filters), request.args.get("page", 1, type=int))
+    try:
+        after, before = moderation.cursors(request.args.get("after"), request.args.get("before"))
+    except moderation.ModerationError as problem:
+        return render_template("moderation/queue.html", filters=filters, page=None, error=str(problem)), 400
+    page = moderation.queue(_filters(filters), after, before)
     return render_template(
-        "moderation/queue.html", filters=filters, page=page, error=error, reason_form=DecisionForm(formdata=None)
+        "moderation/queue.html",
+        filters=filters,
+        page=page,
+        error=error,
+        reason_form=DecisionForm(formdata=None),
+        count_limit=moderation.COUNT_LIMIT,
     ), status
 
 
@@ -147,4 +156,5 @@ def moderation_counts():
     """Moderators see how many comments wait for them, in the header of every page."""
     if not can_moderate(current_user):
         return {}
-    return {"pending_count": moderation.pending_count()}
+    count = moderation.pending_count()
+    return {"pending_count": f"{moderation.COUNT_LIMIT:,}+" if count > moderation.COUNT_LIMIT else count}

@@ -1,9 +1,19 @@
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user
 
+from consult_app import http_cache
+from consult_app.extensions import limiter
+from consult_app.permissions import can_comment
 from consult_app.reading import bp
 from consult_app.services import reading
 from consult_app.services.guidance import compare_versions
+
+
+@limiter.request_filter
+def _reading_is_never_rate_limited() -> bool:
+    """Nothing here has a rate limit. Saying so up front spares every reading request the limiter's search for
+    limits that apply (a tenth of the cost of a cached page). A limit on a reading route would need this gone."""
+    return request.blueprint == "reading"
 
 
 def _document_or_404(slug: str):
@@ -18,23 +28,33 @@ def index():
     return render_template("reading/index.html", documents=reading.list_documents())
 
 
+# The reading pages: a visitor who is not signed in may get a 304 or a cached page, found with one small query
+# (the page's fingerprint, see http_cache); `render` runs only when the page must be made.
+
+
 @bp.get("/guidance/<slug>/")
 def document(slug: str):
-    page = reading.document_page(_document_or_404(slug), current_user)
-    return render_template("reading/document.html", page=page, document=page.document, version=page.version)
+    def render() -> str:
+        page = reading.document_page(_document_or_404(slug), current_user)
+        return render_template("reading/document.html", page=page, document=page.document, version=page.version)
+
+    return http_cache.reading_page(lambda: reading.document_fingerprint(slug), render)
 
 
 @bp.get("/guidance/<slug>/v<int:number>/")
 def version(slug: str, number: int):
-    document = _document_or_404(slug)
-    old = reading.version_with_sections(document, number)
-    if old is None:
-        abort(404, description=f"This document has no version {number}.")
-    current = reading.version_with_sections(document)
-    comparisons = compare_versions(old, current) if old.number != current.number else []
-    return render_template(
-        "reading/version.html", document=document, version=old, current=current, comparisons=comparisons
-    )
+    def render() -> str:
+        document = _document_or_404(slug)
+        old = reading.version_with_sections(document, number)
+        if old is None:
+            abort(404, description=f"This document has no version {number}.")
+        current = reading.version_with_sections(document)
+        comparisons = compare_versions(old, current) if old.number != current.number else []
+        return render_template(
+            "reading/version.html", document=document, version=old, current=current, comparisons=comparisons
+        )
+
+    return http_cache.reading_page(lambda: reading.version_fingerprint(slug, number), render)
 
 
 def section_page_or_404(slug: str, key: str) -> reading.SectionPage:
@@ -48,13 +68,20 @@ def render_section(page: reading.SectionPage, form=None, preview_html: str | Non
     """The section page; the comments blueprint reuses it to show a preview or a form with errors."""
     from consult_app.comments.forms import CommentForm
 
-    form = form or CommentForm(formdata=None)
+    if form is None and can_comment(current_user):
+        # Only for those who may comment: a form puts a CSRF token in the session, and a visitor's page must
+        # set no cookie, to be the same for every visitor (see http_cache).
+        form = CommentForm(formdata=None)
     return render_template("reading/section.html", page=page, form=form, preview_html=preview_html), status
 
 
 @bp.get("/guidance/<slug>/<key>/")
 def section(slug: str, key: str):
-    return render_section(section_page_or_404(slug, key))
+    def render() -> str:
+        html, _ = render_section(section_page_or_404(slug, key))
+        return html
+
+    return http_cache.reading_page(lambda: reading.section_fingerprint(slug, key), render)
 
 
 @bp.get("/healthz")

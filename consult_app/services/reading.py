@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from consult_app.extensions import db
-from consult_app.models import Document, Section, Version
+from consult_app.models import Comment, CommentStatus, Document, Section, Version
+from consult_app.models.comment import PUBLIC
 from consult_app.services import comments
 
 
@@ -89,6 +90,76 @@ def _removed_section(document: Document, key: str, viewer) -> RemovedSection:
         .limit(1)
     ).one()
     return RemovedSection(key, last.title, last.number + 1, comments.section_threads(document, key, viewer))
+
+
+# --- what a page shown to visitors depends on ---------------------------------------------------------------
+#
+# A fingerprint is text that changes whenever the page a visitor who is not signed in would see changes; the
+# reading views turn it into an ETag and a key for rendered pages (consult_app/http_cache.py). Visitors see
+# the document row (title, summary, dates, current version) and the version's sections, which never change
+# once loaded, the consultation's state, which changes with the clock, and the approved public comments.
+# Every change to what is shown with a comment (its approval, its disposition, its author's name or deleted
+# account) moves the comment's updated_at; the count catches a comment arriving with an older timestamp.
+# The queries run on the session's connection, as Core statements: plain columns need none of the ORM's result
+# handling, and skipping it is a tenth of the time of a cached page.
+
+
+def document_fingerprint(slug: str) -> str | None:
+    """The whole-document page: every published comment counts (per-section counts, removed sections).
+    None when there is no such document."""
+    row = db.session.connection().execute(_DOCUMENT_WITH_COMMENTS, {"slug": slug}).one_or_none()
+    return None if row is None else f"{_document_state(row)}|{row.published}|{row.latest}"
+
+
+def section_fingerprint(slug: str, key: str) -> str | None:
+    row = db.session.connection().execute(_DOCUMENT_WITH_SECTION_COMMENTS, {"slug": slug, "key": key}).one_or_none()
+    return None if row is None else f"{_document_state(row)}|{key}|{row.published}|{row.latest}"
+
+
+def version_fingerprint(slug: str, number: int) -> str | None:
+    """An older version compared with the current one: no comments on that page."""
+    row = db.session.connection().execute(_DOCUMENT, {"slug": slug}).one_or_none()
+    return None if row is None else f"{_document_state(row)}|v{number}"
+
+
+def _document_state(row) -> str:
+    # consultation_state() reads only opens_at and closes_at, which the row has: no need to load a Document.
+    state = Document.consultation_state(row).value
+    return f"{row.id}|{row.current_version_number}|{row.updated_at.isoformat()}|{state}"
+
+
+_DOCUMENT_COLUMNS = (
+    Document.id,
+    Document.current_version_number,
+    Document.updated_at,
+    Document.opens_at,
+    Document.closes_at,
+)
+
+
+def _document_statement(published_on_section: bool = False):
+    """One small query, built once: the document row by slug, with how many approved public comments it has
+    (on section `key` when `published_on_section`) and when the latest of them last changed."""
+    published = and_(
+        Comment.document_id == Document.id,
+        Comment.status == CommentStatus.APPROVED.value,
+        Comment.publication.in_(PUBLIC),
+    )
+    if published_on_section:
+        published = and_(published, Comment.section_key == bindparam("key"))
+    return (
+        select(
+            *_DOCUMENT_COLUMNS, func.count(Comment.id).label("published"), func.max(Comment.updated_at).label("latest")
+        )
+        .outerjoin(Comment, published)
+        .where(Document.slug == bindparam("slug"))
+        .group_by(*_DOCUMENT_COLUMNS)
+    )
+
+
+_DOCUMENT = select(*_DOCUMENT_COLUMNS).where(Document.slug == bindparam("slug"))
+_DOCUMENT_WITH_COMMENTS = _document_statement()
+_DOCUMENT_WITH_SECTION_COMMENTS = _document_statement(published_on_section=True)
 
 
 def database_answers() -> bool:

@@ -1,9 +1,11 @@
 """The moderators' workplace: queue, decisions (one, many, at once), dispositions, audit trail, mail."""
 
+import re
 import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
@@ -80,14 +82,138 @@ def test_queue_filters(client, document, author, login_as, query, expected):
     assert shown == expected
 
 
+def link(html: str, name: str) -> str | None:
+    """The address of the queue's link called `name` ("Next page", "Previous page", "First page")."""
+    match = re.search(rf'<a href="([^"]+)"[^>]*>{name}</a>', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def shown_numbers(html: str) -> list[int]:
+    return [int(number) for number in re.findall(r"Comment number (\d+)", html)]
+
+
 def test_queue_pages(client, document, author, login_as):
     login_as("moderator")
     for number in range(25):
         make_comment(author, document, body=f"Comment number {number:02d}")
     first = client.get("/moderation/").get_data(as_text=True)
-    second = client.get("/moderation/?page=2").get_data(as_text=True)
-    assert "Comment number 00" in first and "Comment number 19" in first and "Comment number 20" not in first
-    assert "Comment number 20" in second and "Page 2 of 2" in second
+    assert shown_numbers(first) == list(range(20))
+    assert link(first, "Previous page") is None and link(first, "First page") is None
+    assert "25 comments awaiting moderation" in first
+    second = client.get(link(first, "Next page")).get_data(as_text=True)
+    assert shown_numbers(second) == list(range(20, 25)) and "25 comments awaiting moderation" in second
+    assert link(second, "Next page") is None and 'rel="next">Next page' not in second
+    assert shown_numbers(client.get(link(second, "Previous page")).get_data(as_text=True)) == list(range(20))
+    assert shown_numbers(client.get(link(second, "First page")).get_data(as_text=True)) == list(range(20))
+
+
+def walk(client, start: str, name: str) -> list[list[int]]:
+    pages, path = [], start
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        pages.append(shown_numbers(html))
+        path = link(html, name)
+        assert len(pages) < 20
+    return pages
+
+
+def test_queue_pages_cover_every_comment_once_even_with_equal_timestamps(client, document, author, login_as):
+    login_as("moderator")
+    comments = [make_comment(author, document, body=f"Comment number {number:02d}") for number in range(45)]
+    # Comments written in the same microsecond are ordered by id: no page may skip or repeat one of them.
+    same = comments[10].created_at
+    db.session.execute(
+        sa_update(Comment).where(Comment.id.in_([c.id for c in comments[15:30]])).values(created_at=same)
+    )
+    db.session.commit()
+    expected = sorted(range(45), key=lambda n: (comments[n].created_at if not 15 <= n < 30 else same, comments[n].id))
+    forward = walk(client, "/moderation/", "Next page")
+    assert [len(page) for page in forward] == [20, 20, 5]
+    assert [n for page in forward for n in page] == expected
+    last = client.get("/moderation/").get_data(as_text=True)
+    last = client.get(link(client.get(link(last, "Next page")).get_data(as_text=True), "Next page"))
+    backward = walk(client, link(last.get_data(as_text=True), "Previous page"), "Previous page")
+    assert [n for page in reversed(backward) for n in page] == expected[:40]
+
+
+def test_queue_pages_keep_the_filters(client, document, author, login_as):
+    login_as("moderator")
+    for number in range(36):
+        make_comment(author, document, body=f"Comment number {number:02d}", kind="concern" if number % 3 else "general")
+    first = client.get("/moderation/", query_string={"kind": "concern", "q": "number"}).get_data(as_text=True)
+    assert "24 comments awaiting moderation" in first
+    following = link(first, "Next page")
+    assert "kind=concern" in following and "q=number" in following
+    second = client.get(following).get_data(as_text=True)
+    assert shown_numbers(first) + shown_numbers(second) == [n for n in range(36) if n % 3]
+
+
+def test_deciding_on_a_later_page_keeps_the_place(client, document, author, login_as):
+    login_as("moderator")
+    comments = [make_comment(author, document, body=f"Comment number {number:02d}") for number in range(25)]
+    second_page = link(client.get("/moderation/").get_data(as_text=True), "Next page")
+    response = decide(client, comments[21], "approve", next=second_page)
+    assert response.status_code == 302 and response.headers["Location"].endswith(second_page)
+    assert shown_numbers(client.get(second_page).get_data(as_text=True)) == [20, 22, 23, 24]
+
+
+def test_a_page_emptied_meanwhile_still_leads_back(client, document, author, login_as):
+    login_as("moderator")
+    comments = [make_comment(author, document, body=f"Comment number {number:02d}") for number in range(21)]
+    second_page = link(client.get("/moderation/").get_data(as_text=True), "Next page")
+    moderation.decide(make_user("moderator"), comments[20].id, "approve")
+    db.session.commit()
+    html = client.get(second_page).get_data(as_text=True)
+    assert shown_numbers(html) == [] and "No more comments are waiting after this point." in html
+    assert shown_numbers(client.get(link(html, "Previous page")).get_data(as_text=True)) == list(range(20))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=abc",
+        "after=1-0",
+        "after=-5-3",
+        "after=1.5-3",
+        "before=999999999999999999-1",
+        "after=1-99999999999",
+        "after=",
+        "after=1-2&before=1-2",
+        "after=%EF%BC%91-2",
+    ],
+)
+def test_bad_page_addresses_are_400_with_a_reason(client, document, author, login_as, query):
+    login_as("moderator")
+    make_comment(author, document)
+    response = client.get(f"/moderation/?{query}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "The page address is not valid" in html or "not both" in html
+
+
+def test_past_the_count_limit_the_queue_says_more_than(client, document, author, login_as, monkeypatch):
+    monkeypatch.setattr(moderation, "COUNT_LIMIT", 3)
+    login_as("moderator")
+    for _ in range(5):
+        make_comment(author, document)
+    html = client.get("/moderation/").get_data(as_text=True)
+    assert "More than 3 comments awaiting moderation" in html
+    assert '<span class="badge">3+<span class="visually-hidden"> comments waiting' in html
+
+
+def test_the_queue_page_costs_the_same_on_page_one_and_deep_in(app, client, document, author, login_as):
+    from tests.functional.test_read_path import counted_queries
+
+    login_as("moderator")
+    for number in range(65):
+        make_comment(make_user("reviewer") if number % 10 == 0 else author, document, body=f"Comment number {number}")
+    first = client.get("/moderation/").get_data(as_text=True)
+    deep = link(client.get(link(first, "Next page")).get_data(as_text=True), "Next page")
+    with counted_queries(app) as on_first:
+        client.get("/moderation/")
+    with counted_queries(app) as on_third:
+        client.get(deep)
+    assert len(on_first) <= 8 and len(on_third) <= len(on_first) + 1  # deeper pages ask whether one is before
 
 
 def test_approve_publishes_records_the_event_and_mails_the_author(app, client, document, author, login_as, smtp_server):

@@ -56,3 +56,17 @@ def test_environment_values_are_parsed():
     assert settings == {"RATELIMIT_ENABLED": False, "CONSULT_TIMEZONE": "Europe/Paris"}
     with pytest.raises(ValueError, match="RATELIMIT_ENABLED"):
         from_environment({"RATELIMIT_ENABLED": "perhaps"})
+
+
+def test_production_warns_when_rate_limits_live_in_process_memory(clean_environment, tmp_path, caplog):
+    clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    clean_environment.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with caplog.at_level("WARNING", logger="consult"):
+        create_app("production")
+    assert any("memory://" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    clean_environment.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    with caplog.at_level("WARNING", logger="consult"):
+        create_app("production")
+    assert not [record for record in caplog.records if record.name == "consult"]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consult_app.extensions import db
 from consult_app.models import Comment
+from consult_app.models.types import UNSTORABLE, is_storable
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
 from consult_app.permissions import Role, can_moderate
 from consult_app.services import accounts, demo, export, importer
@@ -51,8 +52,17 @@ users_cli = AppGroup("users", help="Create accounts and change roles.")
 ROLE = click.Choice([role.value for role in Role], case_sensitive=False)
 
 
+def _storable(ctx, param, value: str | None) -> str | None:
+    """Refuse what the database cannot store: an argument of bytes that are not UTF-8 arrives as lone
+    surrogates, and would otherwise end in a UnicodeEncodeError and a traceback."""
+    if value is not None and not is_storable(value):
+        raise click.BadParameter(f"contains {UNSTORABLE}")
+    return value
+
+
 def _bounded(limit: int):
     def check(ctx, param, value: str | None) -> str | None:
+        value = _storable(ctx, param, value)
         if value is not None and len(value.strip()) > limit:
             raise click.BadParameter(f"use at most {limit} characters")
         return value.strip() if value is not None else None
@@ -87,7 +97,7 @@ def create_user_command(email, name, role, organisation, respondent_type, countr
 
 
 @users_cli.command("set-role")
-@click.argument("email")
+@click.argument("email", callback=_storable)
 @click.argument("role", type=ROLE)
 def set_role_command(email: str, role: str) -> None:
     """Change the role of the account with EMAIL to ROLE."""
@@ -104,9 +114,9 @@ export_cli = AppGroup("export", help="Write the response log.")
 
 
 @export_cli.command("comments")
-@click.option("--document", default="", help="Only this document (its slug).")
-@click.option("--status", default="", help="Only comments in this status.")
-@click.option("--section", default="", help="Only this section key.")
+@click.option("--document", default="", callback=_storable, help="Only this document (its slug).")
+@click.option("--status", default="", callback=_storable, help="Only comments in this status.")
+@click.option("--section", default="", callback=_storable, help="Only this section key.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE.")
 @click.option("--bom", is_flag=True, help="Start with a byte-order mark, for Excel.")
 def export_comments_command(document: str, status: str, section: str, out: Path | None, bom: bool) -> None:
@@ -121,7 +131,10 @@ def export_comments_command(document: str, status: str, section: str, out: Path 
         for chunk in export.csv_chunks(export.rows(filters), bom=bom):
             click.echo(chunk, nl=False)
         return
-    written = write_atomically(out, filters, bom, show_progress=sys.stderr.isatty())
+    try:
+        written = write_atomically(out, filters, bom, show_progress=sys.stderr.isatty())
+    except OSError as error:  # a missing folder, no permission, a full disk: nothing was written
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"Wrote {written} comments to {out}.", err=True)
 
 
@@ -193,7 +206,13 @@ import_cli = AppGroup("import", help="Read back a response log edited in a sprea
 @click.argument("file", type=click.File("rb"))
 @click.option("--apply", "apply_changes", is_flag=True, help="Write the changes (default: a dry run).")
 @click.option("--override", "overrides", multiple=True, metavar="REF", help="Apply this conflict anyway (repeatable).")
-@click.option("--as", "as_email", metavar="EMAIL", help="Moderator or admin account to record the changes under.")
+@click.option(
+    "--as",
+    "as_email",
+    metavar="EMAIL",
+    callback=_storable,
+    help="Moderator or admin account to record the changes under.",
+)
 def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str, ...], as_email: str | None) -> None:
     """Check FILE (the response log CSV, with dispositions and responses filled in) against the database
     and print the plan: changes, conflicts and rows with problems. Nothing is written without --apply.

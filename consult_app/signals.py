@@ -10,3 +10,7 @@ account_deleting = _signals.signal("account-deleting")
 
 # Sent with the User whose data is being exported; each receiver returns a dict merged into the export.
 account_exporting = _signals.signal("account-exporting")
+
+# Sent with the User whose public profile (name, organisation, respondent type) was just changed, inside the
+# same transaction. Receivers update whatever shows that profile.
+profile_changed = _signals.signal("profile-changed")

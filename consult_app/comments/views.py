@@ -108,7 +108,7 @@ def withdraw(comment_id: int):
 @bp.get("/comments/<int:comment_id>/reply")
 def reply(comment_id: int):
     parent = _own_comment_or_404(comment_id)
-    if parent.parent_id is not None or parent.status != "approved":
+    if parent.parent_id is not None or parent.status != "approved" or not parent.is_public:
         abort(404, description="You can only reply to a published comment.")
     if not is_signed_in(current_user):
         return redirect(url_for("auth.login", next=request.path))

@@ -14,6 +14,7 @@ from consult_app.models.types import UTCDateTime, utcnow
 SLUG_MAX = 80
 KEY_MAX = 80
 TITLE_MAX = 300
+SOURCE_PATH_MAX = 1000
 
 
 class ConsultationState(enum.StrEnum):
@@ -32,7 +33,7 @@ class Document(db.Model):
     slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(Text, default="")
-    source_path: Mapped[str] = mapped_column(String(1000))
+    source_path: Mapped[str] = mapped_column(String(SOURCE_PATH_MAX))
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_version_number: Mapped[int] = mapped_column(Integer)

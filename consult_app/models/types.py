@@ -46,6 +46,22 @@ def sql_values(enum_type: type[enum.StrEnum]) -> str:
     return ", ".join(f"'{member.value}'" for member in enum_type)
 
 
+# Text neither database can keep: PostgreSQL refuses NUL in text columns (SQLite would keep it, so the two
+# would differ), and a lone surrogate (from a command-line argument or a YAML escape) has no UTF-8 encoding.
+UNSTORABLE = "the NUL character (U+0000) or a lone surrogate (bytes that are not UTF-8)"
+
+
+def is_storable(text: str) -> bool:
+    """Whether `text` can be stored as it is, on SQLite and PostgreSQL alike (see UNSTORABLE)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 LIKE_ESCAPE = "\\"
 
 

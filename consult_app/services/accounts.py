@@ -19,7 +19,7 @@ from consult_app.permissions import Role, can_manage_account
 from consult_app.services import mail, tokens
 from consult_app.services.moderation import record_event
 from consult_app.services.passwords import password_problem
-from consult_app.signals import account_deleting, account_exporting
+from consult_app.signals import account_deleting, account_exporting, profile_changed
 
 log = logging.getLogger("consult.security")
 USERS_PER_PAGE = 25
@@ -166,8 +166,12 @@ def _fingerprint(user: User) -> str:
 
 
 def update_profile(user: User, profile: Profile) -> None:
+    changed = False
     for name, value in asdict(profile).items():
+        changed = changed or getattr(user, name) != value
         setattr(user, name, value)
+    if changed:
+        profile_changed.send(user)
 
 
 def set_role(actor: User, target: User, role: Role) -> None:

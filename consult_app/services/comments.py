@@ -17,7 +17,7 @@ from consult_app.models import Comment, CommentKind, CommentStatus, Consultation
 from consult_app.models.comment import BODY_MAX, PUBLIC, QUOTE_MAX
 from consult_app.models.types import utcnow
 from consult_app.permissions import can_comment, can_moderate
-from consult_app.signals import account_deleting, account_exporting
+from consult_app.signals import account_deleting, account_exporting, profile_changed
 from consult_app.text import html_to_text, render_comment
 
 
@@ -157,7 +157,9 @@ def _checked_parent(parent_id: int | None, document: Document, key: str) -> Comm
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.document_id != document.id or parent.section_key != key:
         raise CommentError("You can only reply to a comment on this section.", "parent_id")
-    if parent.status != CommentStatus.APPROVED.value:
+    # Published means approved and public: a private comment is for the drafting team, and a public reply to
+    # it would show under nothing (or, if accepted, tell anyone guessing ids that it exists).
+    if parent.status != CommentStatus.APPROVED.value or not parent.is_public:
         raise CommentError("You can only reply to a published comment.", "parent_id")
     if parent.parent_id is not None:
         raise CommentError("Replies go under the comment itself, not under another reply.", "parent_id")
@@ -252,6 +254,13 @@ def _on_account_deleting(user) -> None:
         .values(status=CommentStatus.WITHDRAWN.value)
     )
     db.session.execute(update(Comment).where(Comment.author_id == user.id).values(author_id=None))
+
+
+@profile_changed.connect
+def _on_profile_changed(user) -> None:
+    """The author's name and organisation are shown with each comment: what is shown with the comment changed,
+    so its updated_at moves, and reading pages that show it get a new ETag (services/reading.py)."""
+    db.session.execute(update(Comment).where(Comment.author_id == user.id).values(updated_at=utcnow()))
 
 
 @account_exporting.connect

@@ -121,7 +121,9 @@ def _comment_on(document: Document, people: list[User], moderator: User) -> int:
         section, author = sections[number % len(sections)], people[number % len(people)]
         kind, body = BODIES[number % len(BODIES)]
         quote = _first_sentence(section) if number % 3 == 0 else ""
-        draft = comments.Draft(body, kind, quote, ("public_named", "public_anonymous", "private")[number % 3])
+        # Every fourth comment gets a reply (_moderate), so it is public; the others rotate through all three.
+        publication = ("public_named", "public_anonymous", "private")[number % 3 if number % 4 else 0]
+        draft = comments.Draft(body, kind, quote, publication)
         comment = comments.create_comment(author, document, section, draft)
         created += 1 + _moderate(comment, number, moderator, people, document, section)
     return created
@@ -148,7 +150,7 @@ def _moderate(
     moderation.decide(moderator, comment.id, "approve")
     if number % 2 == 0:
         moderation.set_disposition(moderator, comment, *RESPONSES[number % len(RESPONSES)])
-    if number % 4 == 0:
+    if number % 4 == 0:  # public (see build): a private comment is not published and gets no replies
         replier = people[(number + 3) % len(people)]
         reply = comments.create_comment(
             replier,

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -47,10 +48,13 @@ COLUMNS = (
     "responded_at",
 )
 DELETED_ACCOUNT = "Deleted account"
-# A spreadsheet runs a cell that starts with one of these as a formula; a leading ' makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A spreadsheet runs a cell that starts with one of these as a formula; a leading ' makes it text. A value that
+# starts with ' itself gets one more, so that the importer can always take the guard off again: without it,
+# "'-' means no data" would come back from a spreadsheet as "-' means no data".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
 BATCH = 1000
 BOM = "\ufeff"
+_in_column_order = itemgetter(*COLUMNS)
 
 
 class ExportError(ValueError):
@@ -81,7 +85,9 @@ def count_rows(filters: ExportFilters) -> int:
 def rows(filters: ExportFilters) -> Iterator[dict[str, str]]:
     """Every matching comment as a dict of COLUMNS, oldest first, fetched in batches."""
     statement = _filtered(_row_query(), filters).execution_options(yield_per=BATCH)
-    result = db.session.execute(statement)
+    # On the session's connection, not through the ORM: the rows are plain columns, and the ORM's bookkeeping
+    # for each row was about a quarter of the export's time.
+    result = db.session.connection().execute(statement)
     try:
         for record in result:
             yield _as_row(record)
@@ -97,7 +103,8 @@ def csv_chunks(records: Iterable[dict[str, str]], *, bom: bool = False) -> Itera
     buffer.write(BOM if bom else "")
     writer.writerow(COLUMNS)
     for number, record in enumerate(records, start=1):
-        writer.writerow([neutralise(record[column]) for column in COLUMNS])
+        # neutralise() inlined: this line runs once per cell, 25 times per comment.
+        writer.writerow(["'" + v if v.startswith(FORMULA_STARTS) else v for v in _in_column_order(record)])
         if number % BATCH == 0:
             yield _drain(buffer)
     yield _drain(buffer)
@@ -159,39 +166,48 @@ def _filtered(statement, filters: ExportFilters):
 
 
 def _as_row(record) -> dict[str, str]:
-    reason = record.moderation_reason or ""
-    if reason and record.moderation_note:
-        reason = f"{reason}: {record.moderation_note}"
-    has_author = record.author_id is not None
+    # Unpacked by position, in _row_query's column order: reading 27 columns by name was a third of the time.
+    (
+        comment_id, section_key, parent_id, kind, quote, body_md, publication, status, created_at, moderated_at,
+        moderation_reason, moderation_note, disposition, response, responded_at, slug, version, section_number,
+        section_title, author_id, display_name, email, organisation, respondent_type, country, moderator_name,
+        responder_name,
+    ) = record  # fmt: skip
+    # A note can come with an approval too (the form offers it with both buttons): never drop it.
+    reason = ": ".join(filter(None, (moderation_reason, moderation_note)))
+    has_author = author_id is not None
     return {
-        "reference": f"C-{record.id:06d}",
-        "document": record.slug,
-        "version": str(record.version),
-        "section_number": "" if record.section_number is None else str(record.section_number),
-        "section_key": record.section_key,
-        "section_title": record.section_title or "",
-        "parent_reference": f"C-{record.parent_id:06d}" if record.parent_id else "",
-        "kind": record.kind,
-        "quote": record.quote,
-        "comment": record.body_md,
-        "publication": record.publication,
-        "status": record.status,
-        "submitted_at": iso(record.created_at),
-        "author_name": record.display_name if has_author else DELETED_ACCOUNT,
-        "author_email": record.email if has_author else "",
-        "organisation": record.organisation if has_author else "",
-        "respondent_type": record.respondent_type if has_author else "",
-        "country": record.country if has_author else "",
-        "moderated_by": record.moderator_name or "",
-        "moderated_at": iso(record.moderated_at),
+        "reference": f"C-{comment_id:06d}",
+        "document": slug,
+        "version": str(version),
+        "section_number": "" if section_number is None else str(section_number),
+        "section_key": section_key,
+        "section_title": section_title or "",
+        "parent_reference": f"C-{parent_id:06d}" if parent_id else "",
+        "kind": kind,
+        "quote": quote,
+        "comment": body_md,
+        "publication": publication,
+        "status": status,
+        "submitted_at": iso(created_at),
+        "author_name": display_name if has_author else DELETED_ACCOUNT,
+        "author_email": email if has_author else "",
+        "organisation": organisation if has_author else "",
+        "respondent_type": respondent_type if has_author else "",
+        "country": country if has_author else "",
+        "moderated_by": moderator_name or "",
+        "moderated_at": iso(moderated_at),
         "moderation_reason": reason,
-        "disposition": record.disposition or "",
-        "response": record.response,
-        "responded_by": record.responder_name or "",
-        "responded_at": iso(record.responded_at),
+        "disposition": disposition or "",
+        "response": response,
+        "responded_by": responder_name or "",
+        "responded_at": iso(responded_at),
     }
 
 
 def iso(moment: datetime | None) -> str:
     """ISO 8601 in UTC with a Z, to the second: 2026-11-28T14:35:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+    if moment is None:
+        return ""
+    # isoformat, not strftime: the same text at a third of the cost, for up to three timestamps per comment.
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,13 +16,15 @@ from pathlib import Path
 
 import yaml
 
-from consult_app.models.document import KEY_MAX, SLUG_MAX, TITLE_MAX
+from consult_app.models.document import KEY_MAX, SLUG_MAX, SOURCE_PATH_MAX, TITLE_MAX
+from consult_app.models.types import UNSTORABLE, is_storable
 from consult_app.text import Removal, render_guidance
 
 FRONT_MATTER_FENCE = "---"
 KNOWN_KEYS = {"title", "slug", "summary", "consultation"}
 CONSULTATION_KEYS = {"opens", "closes"}
 SUMMARY_MAX = 2000
+MIN_YEAR, MAX_YEAR = 2, 9998
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # `v<N>` addresses an older version of the document, so a section may not be called that.
@@ -85,8 +88,10 @@ def parse_file(path: Path) -> ParsedDocument:
     shown = _display_path(path)
     try:
         data = path.read_bytes()
-    except OSError as error:
-        raise GuidanceError(shown, None, f"cannot read the file ({error.strerror or error})") from None
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL in it
+        raise GuidanceError(
+            shown, None, f"cannot read the file ({getattr(error, 'strerror', None) or error})"
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -99,6 +104,9 @@ def parse_text(text: str, path: str, default_slug: str = "") -> ParsedDocument:
     """Parse source text; `path` is only used in messages."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise GuidanceError(path, line, "the file contains a NUL character (U+0000): is it really a text file?")
     meta, body_start = _front_matter(lines, path)
     fields = _check_front_matter(meta, lines, path, default_slug)
     preamble, sections, warnings = _sections(lines, body_start, path)
@@ -114,10 +122,16 @@ def parse_text(text: str, path: str, default_slug: str = "") -> ParsedDocument:
 
 
 def _display_path(path: Path) -> str:
+    """The path as given, relative to the working folder when inside it. It is stored (Document.source_path),
+    so a file name that is not UTF-8 is shown with U+FFFD for the bytes that are not, and a path too long for
+    the column keeps its end."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        shown = str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    if not is_storable(shown):
+        shown = os.fsencode(shown).decode("utf-8", "replace").replace("\x00", "\ufffd")
+    return shown if len(shown) <= SOURCE_PATH_MAX else "..." + shown[3 - SOURCE_PATH_MAX :]
 
 
 def _front_matter(lines: list[str], path: str) -> tuple[dict, int]:
@@ -136,6 +150,11 @@ def _front_matter(lines: list[str], path: str) -> tuple[dict, int]:
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(error, "problem", None) or "not valid YAML"
         raise GuidanceError(path, line, f"front matter is not valid YAML: {problem}") from None
+    except (ValueError, OverflowError) as error:
+        # PyYAML builds dates and numbers itself and lets their errors out: "opens: 2026-02-30" is a ValueError.
+        raise GuidanceError(path, 2, f"a value in the front matter cannot be read: {error}") from None
+    except RecursionError:
+        raise GuidanceError(path, 2, "the front matter is nested too deeply") from None
     if not isinstance(meta, dict):
         raise GuidanceError(path, 2, "the front matter must be a set of 'key: value' lines")
     return meta, index + 1
@@ -163,6 +182,12 @@ def _check_front_matter(meta: dict, lines: list[str], path: str, default_slug: s
     title = _text_field(meta, "title", TITLE_MAX, lines, path, required=True)
     summary = _text_field(meta, "summary", SUMMARY_MAX, lines, path, required=False)
     slug = _text_field(meta, "slug", SLUG_MAX, lines, path, required=False) or default_slug or slugify(title)
+    if len(slug) > SLUG_MAX:  # one made from a long file name or title
+        raise GuidanceError(
+            path,
+            _key_line(lines, "slug"),
+            f"slug '{slug[:40]}...' is longer than {SLUG_MAX} characters; add a shorter 'slug:'",
+        )
     if not SLUG_PATTERN.match(slug):
         raise GuidanceError(
             path,
@@ -182,6 +207,8 @@ def _text_field(meta: dict, key: str, limit: int, lines: list[str], path: str, *
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise GuidanceError(path, _key_line(lines, key), f"'{key}' must be text")
     value = " ".join(str(value).split())
+    if not is_storable(value):  # YAML escapes can write "\0" or "\ud800"
+        raise GuidanceError(path, _key_line(lines, key), f"'{key}' contains {UNSTORABLE}")
     if required and not value:
         raise GuidanceError(path, _key_line(lines, key), f"'{key}' is empty")
     if len(value) > limit:
@@ -216,7 +243,14 @@ def _timestamp(value: object, name: str, line: int, path: str) -> datetime:
         value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     if not isinstance(value, datetime):
         raise GuidanceError(path, line, f"'{name}' is not a date and time such as 2026-10-26T09:00:00Z")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is after the last moment a datetime can hold
+        raise GuidanceError(path, line, f"'{name}' is out of the range of dates") from None
+    # A day inside the ends of the calendar, so that the date can be shown in any time zone (CONSULT_TIMEZONE).
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise GuidanceError(path, line, f"'{name}' must be in the years {MIN_YEAR} to {MAX_YEAR}")
+    return value
 
 
 def _heading_positions(lines: list[str], start: int) -> list[int]:
@@ -275,7 +309,10 @@ def _heading(line: str, number: int, path: str) -> tuple[str, str]:
 
 
 def _render(source_md: str, lines: list[str], start: int, end: int, path: str, warnings: list[str]) -> str:
-    rendered = render_guidance(source_md)
+    try:
+        rendered = render_guidance(source_md)
+    except RecursionError:  # Python-Markdown recurses once per level of a nested list
+        raise GuidanceError(path, start + 1, "the Markdown is nested too deeply to be shown") from None
     found = sorted((_find_line(lines, start, end, removal), removal.description) for removal in rendered.removed)
     warnings.extend(f"{path}:{line}: removed {description}; it will not be shown" for line, description in found)
     return rendered.html

@@ -206,7 +206,8 @@ def _first_record(text: str, delimiter: str) -> list[str]:
 
 
 def _unguard(cell: str) -> str:
-    """Undo export.neutralise: drop the ' it wrote before a cell that a spreadsheet would run as a formula."""
+    """Undo export.neutralise: drop the ' it wrote before a cell that a spreadsheet would run as a formula, or
+    that began with ' itself."""
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
@@ -298,9 +299,9 @@ def _moment(value: str) -> str:
     """A time from the file in export.iso form, so a spreadsheet's '2026-11-28 14:35:00' still matches."""
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59:59-05:00 has no UTC moment
         return value.strip()
-    return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _states(ids: list[int]) -> dict[int, _State]:

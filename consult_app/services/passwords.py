@@ -14,7 +14,8 @@ MAX_LENGTH = 256
 # Words an attacker would try first on this site.
 CONTEXT_WORDS = frozenset({"consult", "consultation", "guidance", "statistics", "ethics", "password", "moderator"})
 KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn")
-DECORATION = re.compile(r"^[\W\d_]*(?P<core>.*?)[\W\d_]*$")
+# DOTALL: a forged form can put a line break in a password, and the pattern must still match it.
+DECORATION = re.compile(r"^[\W\d_]*(?P<core>.*?)[\W\d_]*$", re.DOTALL)
 
 
 @functools.cache

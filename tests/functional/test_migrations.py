@@ -77,3 +77,39 @@ def test_upgrading_a_populated_database_keeps_its_rows(fresh_database):
             assert [tuple(row) for row in rows] == [(1, None, "", ""), (2, 1, "", "")]
         assert schema_differences(db.engine) == []
         db.engine.dispose()
+
+
+def test_upgrade_on_every_deploy_leaves_a_populated_database_alone(fresh_database, tmp_path):
+    """`flask --app wsgi db upgrade` again on a database already at the newest revision, full of rows: a no-op."""
+    from sqlalchemy import func, select, text
+
+    from consult_app.models import Comment, Document, ModerationEvent, User
+    from tests.factories import make_comment, make_document, make_user
+
+    app = make_app(fresh_database("redeploy"))
+    runner = app.test_cli_runner()
+    with app.app_context():
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        document = make_document(tmp_path)
+        author = make_user("reviewer")
+        parent = make_comment(author, document, status="approved")
+        make_comment(author, document, parent_id=parent.id, publication="private")
+        db.session.add(ModerationEvent(comment_id=parent.id, actor_label="x", field="status", to_value="approved"))
+        db.session.commit()
+
+        def snapshot():
+            with db.engine.connect() as connection:
+                revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            tables = (Document, User, Comment, ModerationEvent)
+            counts = [db.session.scalar(select(func.count()).select_from(table)) for table in tables]
+            return revision, counts, db.session.execute(select(Comment.id, Comment.parent_id, Comment.status)).all()
+
+        before = snapshot()
+        for _ in range(2):
+            db.session.remove()
+            result = runner.invoke(args=["db", "upgrade"])
+            assert result.exit_code == 0, result.output
+        assert snapshot() == before and before[1] == [1, 1, 2, 1]
+        assert schema_differences(db.engine) == []
+        db.session.remove()
+        db.engine.dispose()

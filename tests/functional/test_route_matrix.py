@@ -160,6 +160,18 @@ def test_every_route_is_in_the_matrix(app):
     assert not missing, "routes without a row in MATRIX:\n" + "\n".join(f"  {m} {r}" for m, r in missing)
 
 
+def test_a_route_added_without_a_row_is_caught(database_url):
+    """Guards the test above: a route registered anywhere (any blueprint, any method) shows up as missing."""
+    from tests.conftest import make_app
+
+    app = make_app(database_url)
+    app.add_url_rule("/forgotten/<int:comment_id>", "forgotten", lambda comment_id: "", methods=["GET", "POST"])
+    assert sorted(routes(app) - set(MATRIX)) == [
+        ("GET", "/forgotten/<int:comment_id>"),
+        ("POST", "/forgotten/<int:comment_id>"),
+    ]
+
+
 def test_matrix_has_no_stale_rows(app):
     stale = sorted(set(MATRIX) - routes(app))
     assert not stale, "MATRIX rows for routes that no longer exist:\n" + "\n".join(f"  {m} {r}" for m, r in stale)

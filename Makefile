@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format install clean
+.PHONY: run test test-browser lint format install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# axe-core and vnu-jar for the browser tests, exactly as package-lock.json pins them. --ignore-scripts: vnu-jar's
+# install script would try to download a Java runtime; the machine's java (default-jre-headless) runs vnu.jar.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 ## Create the environment, migrate, set up the demo consultation and serve on http://127.0.0.1:5000
 run: install
 	$(FLASK) db upgrade
@@ -26,13 +32,18 @@ run: install
 	$(FLASK) guidance load
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## Lint, then every test on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set
-test: install lint
+## Lint, then every test on SQLite (browser tests included), then again on PostgreSQL when TEST_DATABASE_URL
+## is set (without tests/browser/: they serve the app from a SQLite file of their own either way)
+test: install lint node_modules/.installed
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/python -m pytest; \
+		$(BIN)/python -m pytest --ignore=tests/browser; \
 	fi
+
+## Only the browser tests (Chromium, axe-core, the Nu Html Checker); screenshots go to test-artifacts/
+test-browser: install node_modules/.installed
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,4 +54,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules test-artifacts

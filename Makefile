@@ -32,14 +32,28 @@ run: install
 	$(FLASK) guidance load
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## Lint, then every test on SQLite (browser tests included), then again on PostgreSQL when TEST_DATABASE_URL
-## is set (without tests/browser/: they serve the app from a SQLite file of their own either way)
+## Lint, then every test on SQLite (browser tests included) and, when TEST_DATABASE_URL is set, at the same time
+## every test again on PostgreSQL (without tests/browser/: they serve the app from a SQLite file of their own).
+## The two runs share nothing (each has its own databases, ports, Redis keys and temporary folder) and together
+## keep both cores busy; the PostgreSQL run's output is printed when it ends, and either failing fails the target.
+PG_LOG := test-artifacts/postgresql.log
 test: install lint node_modules/.installed
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/python -m pytest --ignore=tests/browser; \
-	fi
+	@mkdir -p test-artifacts
+	@set -u; pg=; trap '[ -z "$$pg" ] || kill $$pg' INT TERM; \
+	if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
+		echo "== the suite on PostgreSQL ($$TEST_DATABASE_URL) runs alongside, into $(PG_LOG)"; \
+		$(BIN)/python -m pytest --ignore=tests/browser -p no:cacheprovider \
+			--basetemp=test-artifacts/pytest-postgresql >$(PG_LOG) 2>&1 & pg=$$!; \
+	fi; \
+	echo "== the suite on SQLite"; \
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest; sqlite_status=$$?; \
+	pg_status=0; \
+	if [ -n "$$pg" ]; then \
+		wait $$pg; pg_status=$$?; \
+		echo "== the suite on PostgreSQL ($$TEST_DATABASE_URL)"; cat $(PG_LOG); \
+	fi; \
+	echo "== SQLite: exit $$sqlite_status; PostgreSQL: exit $$pg_status"; \
+	[ $$sqlite_status -eq 0 ] && [ $$pg_status -eq 0 ]
 
 ## Only the browser tests (Chromium, axe-core, the Nu Html Checker); screenshots go to test-artifacts/
 test-browser: install node_modules/.installed

@@ -45,6 +45,8 @@ class Config:
     # Rendered reading pages kept per process for visitors who are not signed in, keyed by their ETag so
     # that none can go stale (consult_app/http_cache.py); 0 keeps none. About 50 kB a page.
     PAGE_CACHE_SIZE = 128
+    # werkzeug's scrypt at its own work factor (N=2^15): see consult_app/models/user.py.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method name
 
 
 class DevelopmentConfig(Config):
@@ -60,6 +62,10 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     # Most tests post forms directly; tests/functional/test_csrf.py switches CSRF back on.
     WTF_CSRF_ENABLED = False
+    # The same algorithm at a 32 times lower work factor: the suite hashes hundreds of passwords, and at the
+    # production cost hashing was more than half of its time. tests/unit/test_config.py checks that only
+    # this class lowers it.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hashing method name
 
 
 class ProductionConfig(Config):

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from dataclasses import asdict, dataclass
 
 from flask import url_for
 from sqlalchemy import func, or_, select
+from werkzeug.security import generate_password_hash
 
 from consult_app.extensions import db
 from consult_app.models import RespondentType, User
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
+from consult_app.models.user import password_method
 from consult_app.permissions import Role, can_manage_account
 from consult_app.services import mail, tokens
 from consult_app.services.moderation import record_event
@@ -23,8 +26,16 @@ from consult_app.signals import account_deleting, account_exporting, profile_cha
 
 log = logging.getLogger("consult.security")
 USERS_PER_PAGE = 25
-# Checked against when an email is unknown, so a failed log-in takes as long whether or not the account exists.
-_DUMMY_HASH = "scrypt:32768:8:1$placeholder$" + "0" * 128
+# Checked against when an email is unknown, so a failed log-in takes as long whether or not the account exists:
+# one per hashing method, made on first use with the same method (and so the same cost) as real passwords.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = password_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]
 
 
 class AccountError(ValueError):
@@ -101,7 +112,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None (for every kind of failure alike)."""
     user = find_by_email(email)
     if user is None:
-        User(password_hash=_DUMMY_HASH).check_password(password)
+        User(password_hash=_dummy_hash()).check_password(password)
         log.info("failed log-in: unknown email=%r", normalise_email(email))
         return None
     if not user.check_password(password) or not user.active:

@@ -2,6 +2,7 @@ import pytest
 
 from config import from_environment
 from consult_app import ConfigurationError, create_app
+from consult_app.models import User
 
 
 @pytest.fixture
@@ -70,3 +71,20 @@ def test_production_warns_when_rate_limits_live_in_process_memory(clean_environm
     with caplog.at_level("WARNING", logger="consult"):
         create_app("production")
     assert not [record for record in caplog.records if record.name == "consult"]
+
+
+def test_only_the_tests_lower_the_password_hashing_cost(clean_environment, tmp_path):
+    clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    production = create_app("production")
+    with production.app_context():
+        user = User(email="someone@example.org")
+        user.set_password("a long enough passphrase")
+    # werkzeug writes the parameters it used: scrypt at N=2^15, r=8, p=1 (its own default).
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert create_app("development", instance_path=str(tmp_path)).config["PASSWORD_HASH_METHOD"] == "scrypt"
+    testing = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    with testing.app_context():
+        user.set_password("a long enough passphrase")
+    assert user.password_hash.startswith("scrypt:1024:8:1$")
+    assert user.check_password("a long enough passphrase") and not user.check_password("another passphrase")

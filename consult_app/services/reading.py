@@ -102,7 +102,7 @@ def _removed_section(document: Document, key: str, viewer) -> RemovedSection:
 # account) moves the comment's updated_at; the count catches a comment arriving with an older timestamp.
 # The queries are Core statements on a connection of their own, not the request's ORM session: plain columns
 # need none of the ORM's result handling, and a page served from the cache then never makes a session at all
-# (together a third of a cached page's time in the app). A page that must be rendered reads through the
+# (together a sixth of a cached page's time in the app, measured in-process). A rendered page reads through the
 # session afterwards: what it shows is at least as new as its fingerprint, never older.
 
 

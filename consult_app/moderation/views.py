@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult_app.extensions import db
@@ -24,7 +24,10 @@ def _queue_page(error: str | None = None, status: int = 200):
         after, before = moderation.cursors(request.args.get("after"), request.args.get("before"))
     except moderation.ModerationError as problem:
         return render_template("moderation/queue.html", filters=filters, page=None, error=str(problem)), 400
-    page = moderation.queue(_filters(filters), after, before)
+    chosen = _filters(filters)
+    page = moderation.queue(chosen, after, before)
+    if chosen == moderation.QueueFilters():
+        g.pending_count = page.total  # the unfiltered queue's count is the header's: count once (see below)
     return render_template(
         "moderation/queue.html",
         filters=filters,
@@ -156,5 +159,7 @@ def moderation_counts():
     """Moderators see how many comments wait for them, in the header of every page."""
     if not can_moderate(current_user):
         return {}
-    count = moderation.pending_count()
+    count = g.get("pending_count")
+    if count is None:
+        count = moderation.pending_count()
     return {"pending_count": f"{moderation.COUNT_LIMIT:,}+" if count > moderation.COUNT_LIMIT else count}

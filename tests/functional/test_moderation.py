@@ -460,6 +460,23 @@ def test_moderators_see_the_queue_count_in_the_header(app, client, document, aut
     )
 
 
+def test_the_unfiltered_queue_counts_once_and_a_filtered_one_keeps_the_whole_count_in_the_header(
+    app, client, document, author, login_as
+):
+    from tests.functional.test_read_path import counted_queries
+
+    login_as("moderator")
+    make_comment(author, document, body="About small areas")
+    make_comment(author, document, body="About something else")
+    with counted_queries(app) as unfiltered:
+        html = client.get("/moderation/").get_data(as_text=True)
+    assert "2 comments awaiting moderation" in html and '<span class="badge">2<span class="visually-hidden">' in html
+    assert sum("count(" in statement.lower() for statement in unfiltered) == 1, unfiltered
+
+    html = client.get("/moderation/?q=small").get_data(as_text=True)
+    assert "1 comment awaiting moderation" in html and '<span class="badge">2<span class="visually-hidden">' in html
+
+
 @pytest.mark.parametrize("value", ["²", "99999999999", "-1", "1e3", " 1"])
 def test_bulk_ids_that_cannot_be_ids_are_400(client, document, author, login_as, value):
     login_as("moderator")

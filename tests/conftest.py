@@ -114,6 +114,14 @@ def app_context(app):
         yield app
 
 
+@pytest.fixture
+def document(app_context, tmp_path):
+    """The test guidance document of tests/factories.py, loaded and committed."""
+    from tests.factories import make_document
+
+    return make_document(tmp_path)
+
+
 ROLES = ("anonymous", "reviewer", "moderator", "admin", "deactivated")
 
 

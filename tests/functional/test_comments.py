@@ -20,11 +20,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
-
-
 def comments_in_db() -> list[Comment]:
     db.session.expire_all()
     return list(db.session.scalars(select(Comment).order_by(Comment.id)))

@@ -57,11 +57,6 @@ WEEKS = [("2026-W48", 3), ("2026-W49", 0), ("2026-W50", 4)]
 MEDIAN = timedelta(days=1, hours=12, minutes=30)
 
 
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
-
-
 def _set(comment: Comment, created: datetime, decided_after: timedelta | None = None, **fields) -> Comment:
     comment.created_at = created
     comment.moderated_at = created + decided_after if decided_after is not None else None

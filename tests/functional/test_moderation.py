@@ -10,14 +10,9 @@ from sqlalchemy import update as sa_update
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
 from consult_app.services import moderation
-from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user
+from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
 
 SECTION = "/guidance/test-guidance/public-good/"
-
-
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
-from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user
+from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
 
 SECTION = "/guidance/test-guidance/public-good/"
 FORM = {"body": "My own words.", "kind": "general", "quote": "", "publication": "public_named"}
@@ -44,11 +44,6 @@ FORGED = {
     "email_confirmed_at": "2000-01-01T00:00:00Z",
     "user_id": "1",
 }
-
-
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
 
 
 def signed_in_client(app, user: User):

@@ -12,7 +12,7 @@ from consult_app.extensions import db
 from consult_app.models import Comment
 from consult_app.services import accounts, moderation
 from consult_app.services.guidance import load_guidance
-from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user, write_guidance
+from tests.factories import DEFAULT_PASSWORD, make_comment, make_user, write_guidance
 
 SECTION = "/guidance/test-guidance/public-good/"
 DOCUMENT = "/guidance/test-guidance/"
@@ -35,11 +35,6 @@ def counted_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
-
-
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
 
 
 def add_comments(document, authors, moderator, total: int) -> None:

@@ -10,11 +10,6 @@ from consult_app.services.guidance import load_guidance
 from tests.factories import make_document, write_guidance
 
 
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
-
-
 def page(client, url: str, status: int = 200) -> str:
     response = client.get(url)
     assert response.status_code == status, url

@@ -17,16 +17,11 @@ from sqlalchemy import func, select
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
 from consult_app.security import UNSTORABLE_INPUT
-from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user
+from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
 
 SECTION = "/guidance/test-guidance/public-good/"
 COMMENT = {"body": "Fine words.", "kind": "general", "quote": "", "publication": "public_named"}
 PROFILE = {"name": "Ada", "organisation": "", "country": "", "respondent_type": "individual"}
-
-
-@pytest.fixture
-def document(app_context, tmp_path):
-    return make_document(tmp_path)
 
 
 def snapshot() -> tuple:

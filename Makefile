@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-browser lint format install clean
+.PHONY: run test test-browser lint format install clean system-deps
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +25,39 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
+## What the tests need from the machine besides Python: Debian's Chromium, a Java runtime for the Nu Html
+## Checker, Node.js and npm for axe-core and vnu-jar, and redis-server. Installed with apt-get when this runs as
+## root; otherwise it stops before any test starts and prints the one command to run.
+SYSTEM_PACKAGES_CHECK = \
+	missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	java -version >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"
+system-deps:
+	@$(SYSTEM_PACKAGES_CHECK); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "make test needs packages this machine lacks. Run: sudo apt-get install -y$$missing"; exit 1; \
+	fi; \
+	echo "== installing$$missing"; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing
+
 ## Create the environment, migrate, set up the demo consultation and serve on http://127.0.0.1:5000
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) guidance load
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "== Consult: open http://$(HOST):$(PORT)/ (the demo accounts are listed above the first time, and in README.md)"
+	CONSULT_BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Lint, then every test on SQLite (browser tests included) and, when TEST_DATABASE_URL is set, at the same time
 ## every test again on PostgreSQL (without tests/browser/: they serve the app from a SQLite file of their own).
 ## The two runs share nothing (each has its own databases, ports, Redis keys and temporary folder) and together
 ## keep both cores busy; the PostgreSQL run's output is printed when it ends, and either failing fails the target.
 PG_LOG := test-artifacts/postgresql.log
-test: install lint node_modules/.installed
+test: system-deps install lint node_modules/.installed
 	@mkdir -p test-artifacts
 	@set -u; pg=; trap '[ -z "$$pg" ] || kill $$pg' INT TERM; \
 	if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
@@ -56,7 +76,7 @@ test: install lint node_modules/.installed
 	[ $$sqlite_status -eq 0 ] && [ $$pg_status -eq 0 ]
 
 ## Only the browser tests (Chromium, axe-core, the Nu Html Checker); screenshots go to test-artifacts/
-test-browser: install node_modules/.installed
+test-browser: system-deps install node_modules/.installed
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser
 
 lint: install

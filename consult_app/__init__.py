@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from consult_app import http_cache
     from consult_app.errors import register_error_handlers
+    from consult_app.log_format import plain_access_log
     from consult_app.security import register_input_checks, register_security_headers
     from consult_app.templating import register_template_helpers
 
@@ -158,5 +159,6 @@ def _register_hooks(app: Flask) -> None:
     register_input_checks(app)
     register_template_helpers(app)
     http_cache.init_app(app)
+    plain_access_log()
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

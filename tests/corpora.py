@@ -1,7 +1,7 @@
-"""Hostile-input corpora for the tests: the shared ones nobody on the team wrote, and our own.
+"""Hostile-input corpora for the tests: third-party lists nobody on the team wrote, and our own cases.
 
-The shared corpora live outside the project, in `../shared/corpora/` (PROJECT_ROOT.parent / "shared" /
-"corpora"; its README names sources and licences); they are read from there, never copied in:
+The third-party lists are copied into the repository, in `tests/data/corpora/` (its README names each
+source, commit and licence), and read only from there:
 
 - `xss_vectors()`: every line of every `xss/*.txt` file, blank lines skipped, duplicates dropped, in file
   name and line order;
@@ -12,27 +12,22 @@ The shared corpora live outside the project, in `../shared/corpora/` (PROJECT_RO
 Markdown link and image syntax, entity-encoded and invisible-character URL schemes, autolinks, reference
 links, nested quotes, HTML comments.
 
-When the shared folder is missing, a test that asks for a corpus FAILS, loudly, naming the folder: a run
-that silently skipped the hostile-input tests would look like a pass. On a developer machine without the
-corpora, set CONSULT_ALLOW_MISSING_CORPORA=1 to skip those tests instead (the reason is shown in pytest's
-summary); that setting is ignored when CI is set, so CI can never skip them. A folder that is there but
-incomplete (a file missing, or far fewer entries than expected) always fails.
+The data is part of the repository, so nothing is ever skipped for want of it: a file that is missing or far
+shorter than expected fails the test that reads it, naming the file.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CORPORA_DIR = PROJECT_ROOT.parent / "shared" / "corpora"
+CORPORA_DIR = Path(__file__).resolve().parent / "data" / "corpora"
 OWN_CASES = Path(__file__).resolve().parent / "data" / "own-cases.txt"
-ALLOW_MISSING = "CONSULT_ALLOW_MISSING_CORPORA"
 # Far below what the corpora hold (about 530 XSS lines, 515 naughty strings, 12 formulas): only a folder that
 # lost most of a file trips these.
 MINIMUM = {"xss": 300, "naughty": 400, "formula": 10}
@@ -62,13 +57,10 @@ def own_named_cases() -> list[tuple[str, str]]:
 
 
 def folder() -> Path:
-    """The shared corpora folder; fails or skips the calling test (see the module docstring) when absent."""
-    if CORPORA_DIR.is_dir():
-        return CORPORA_DIR
-    message = f"the hostile-input corpora are missing: no folder {CORPORA_DIR}"
-    if os.environ.get(ALLOW_MISSING) == "1" and not os.environ.get("CI"):
-        pytest.skip(f"SKIPPED ON PURPOSE ({ALLOW_MISSING}=1): {message}", allow_module_level=True)
-    pytest.fail(f"{message} (set {ALLOW_MISSING}=1 to skip these tests on a machine without them)", pytrace=False)
+    """The corpora folder inside the repository; fails the calling test when it is not there."""
+    if not CORPORA_DIR.is_dir():
+        pytest.fail(f"the hostile-input corpora are missing: no folder {CORPORA_DIR}", pytrace=False)
+    return CORPORA_DIR
 
 
 @functools.cache

@@ -34,20 +34,39 @@ REVIEWERS = [
     ("Elena Petrova", "", "individual", "Bulgaria"),
     ("Tomás Silva", "Analytics Consultancy", "private_sector", "Portugal"),
 ]
+# (kind, text, section key): a comment that speaks of one section's subject goes to that section; one without a
+# key fits any section and goes wherever the rotation puts it.
 BODIES = [
     (
         "suggestion",
         "Please add a worked example of how to document the **training data**, including what was left out.",
+        None,
     ),
-    ("concern", "The section does not say who decides when a model is *not* good enough to publish with."),
-    ("support", "This is clear and practical. We already follow most of this in our price statistics."),
-    ("general", "How does this apply to models bought from a vendor, where the training data cannot be inspected?"),
-    ("suggestion", "Consider a short checklist at the end of the section:\n\n- purpose\n- data\n- review\n- sign-off"),
-    ("concern", "Small offices may not have the staff for all of these steps. A proportionate version would help."),
-    ("general", "Could the glossary define *drift* and *retraining* in plain language?"),
-    ("support", "Strongly agree with keeping a human reviewer for low-confidence cases."),
-    ("suggestion", "Link to the principles on confidentiality so readers see where the duty comes from."),
-    ("concern", "Publishing model details could help someone re-identify people in small areas."),
+    ("concern", "The section does not say who decides when a model is *not* good enough to publish with.", None),
+    ("support", "This is clear and practical. We already follow most of this in our price statistics.", None),
+    (
+        "general",
+        "How does this apply to models bought from a vendor, where the training data cannot be inspected?",
+        "third-party-tools",
+    ),
+    (
+        "suggestion",
+        "Consider a short checklist at the end of the section:\n\n- purpose\n- data\n- review\n- sign-off",
+        None,
+    ),
+    (
+        "concern",
+        "Small offices may not have the staff for all of these steps. A proportionate version would help.",
+        None,
+    ),
+    ("general", "Could the glossary define *drift* and *retraining* in plain language?", "monitoring"),
+    ("support", "Strongly agree with keeping a human reviewer for low-confidence cases.", "methods-quality"),
+    (
+        "suggestion",
+        "Link to the principles on confidentiality so readers see where the duty comes from.",
+        "confidentiality",
+    ),
+    ("concern", "Publishing model details could help someone re-identify people in small areas.", "transparency"),
 ]
 REPLIES = [
     "We had the same question in our office.",
@@ -118,8 +137,8 @@ def _comment_on(document: Document, people: list[User], moderator: User) -> int:
     sections = version.sections
     created = 0
     for number in range(32):
-        section, author = sections[number % len(sections)], people[number % len(people)]
-        kind, body = BODIES[number % len(BODIES)]
+        kind, body, key = BODIES[number % len(BODIES)]
+        section, author = _section_for(sections, key, number), people[number % len(people)]
         quote = _first_sentence(section) if number % 3 == 0 else ""
         # Every fourth comment gets a reply (_moderate), so it is public; the others rotate through all three.
         publication = ("public_named", "public_anonymous", "private")[number % 3 if number % 4 else 0]
@@ -127,6 +146,11 @@ def _comment_on(document: Document, people: list[User], moderator: User) -> int:
         comment = comments.create_comment(author, document, section, draft)
         created += 1 + _moderate(comment, number, moderator, people, document, section)
     return created
+
+
+def _section_for(sections: list[Section], key: str | None, number: int) -> Section:
+    """The section a comment speaks of, or the next in the rotation when it fits any (or the key is gone)."""
+    return next((section for section in sections if section.key == key), sections[number % len(sections)])
 
 
 def _moderate(

@@ -1,6 +1,6 @@
 """A live site of its own for the hostile-input tests: every vector in every place a person can put text.
 
-For each vector (the shared XSS corpora plus our own cases) the seed makes, through the same services the
+For each vector (the XSS corpora of tests/data/corpora plus our own cases) the seed makes, through the same services the
 forms use:
 
 - an account whose name, organisation and country are the vector (cut to the fields' lengths);

@@ -1,4 +1,4 @@
-"""Every XSS vector of the shared corpora, and our own, in every place it is shown, loaded in Chromium.
+"""Every XSS vector of the corpora in tests/data, and our own, in every place it is shown, loaded in Chromium.
 
 The site (tests/browser/hostile_site.py) has each vector as comment body, quote, reply, display name,
 organisation, country, moderation note and response, and in the guidance text itself. Each page where

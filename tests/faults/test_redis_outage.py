@@ -9,15 +9,14 @@ floods that can wait a few minutes. Once Redis is back the limits apply again, f
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from tests.faults.browser import Browser
 from tests.faults.proxy import TcpProxy
 from tests.faults.server import PROJECT_ROOT
 
-REDIS_PORT = 6379
 LOGIN_LIMIT = 10  # per minute and address: AUTH_LIMIT in consult_app/auth/views.py
 SLOWEST_ANSWER = 5.0  # seconds
 
@@ -30,17 +29,7 @@ app = create_app(overrides={"RATELIMIT_KEY_PREFIX": os.environ["FAULT_TEST_KEY_P
 """
 
 
-def redis_answers() -> bool:
-    try:
-        return bool(redis.Redis(port=REDIS_PORT, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.faults,
-    pytest.mark.skipif(not redis_answers(), reason=f"no Redis on 127.0.0.1:{REDIS_PORT}"),
-]
+pytestmark = pytest.mark.faults
 
 
 def wrong_passwords(browser: Browser, times: int) -> list[int]:
@@ -52,10 +41,10 @@ def wrong_passwords(browser: Browser, times: int) -> list[int]:
     return statuses
 
 
-def test_without_redis_the_site_serves_and_logs_it_and_limits_return_with_redis(site, gunicorn, tmp_path):
+def test_without_redis_the_site_serves_and_logs_it_and_limits_return_with_redis(site, gunicorn, tmp_path, redis_url):
     (tmp_path / "prefixed_wsgi.py").write_text(PREFIXED_WSGI)
     prefix = f"fault-test-{uuid.uuid4().hex}"
-    with TcpProxy(REDIS_PORT) as proxy:
+    with TcpProxy(urlsplit(redis_url).port) as proxy:
         server = gunicorn(
             {
                 "DATABASE_URL": site.database_url,

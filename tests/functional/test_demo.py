@@ -53,3 +53,15 @@ def test_demo_refuses_production(monkeypatch, database_url):
     assert result.exit_code == 1 and "not for production" in result.output
     with production.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_comments_about_one_subject_sit_on_its_section(app, runner):
+    from consult_app.services.demo import BODIES
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    keyed = {text: key for _, text, key in BODIES if key}
+    assert "confidentiality" in keyed.values()
+    with app.app_context():
+        placed = [(c.body_md, c.section_key) for c in db.session.scalars(select(Comment)) if c.body_md in keyed]
+    assert placed and all(key == keyed[body] for body, key in placed), placed
+    assert {key for _, key in placed} == set(keyed.values())

@@ -3,7 +3,7 @@ parses back to exactly its rows and columns, and an import of it changes nothing
 
 The guard (services/export.py): a cell that starts with = + - @, a tab, CR or LF gets a ' in front, and so
 does a cell that starts with ' (so that the import can always take the guard off again). The payloads are
-the shared corpus's (../shared/corpora/csv/formula-payloads.txt) and a few of our own.
+the third-party corpus (tests/data/corpora/csv/formula-payloads.txt) and a few of our own.
 """
 
 from __future__ import annotations

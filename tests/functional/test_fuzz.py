@@ -124,7 +124,7 @@ BODY_LINES = st.one_of(
             "[" * 30,
         ]
     ),
-    st.sampled_from(corpora.own_cases()),  # our own file, always there (the shared corpora may not be)
+    st.sampled_from(corpora.own_cases()),  # our own cases, beside the third-party corpora
 )
 
 

@@ -1,4 +1,4 @@
-"""The Big List of Naughty Strings (../shared/corpora) through every form and command.
+"""The Big List of Naughty Strings (tests/data/corpora/naughty/blns.json) through every form and command.
 
 Each string goes in through the real form or command; nothing may answer 500 or raise, and what was accepted
 must come out of the response log export (the CSV, through the export service) exactly as it went in, apart

@@ -1,11 +1,11 @@
-"""The corpora loader: what it reads, and what happens when the shared folder is missing."""
+"""The corpora loader: what it reads, and what happens when a file is missing."""
 
 import pytest
 
 from tests import corpora
 
 
-def test_the_shared_corpora_are_read_whole_and_without_duplicates():
+def test_the_corpora_are_read_whole_and_without_duplicates():
     vectors, naughty, formulas = corpora.xss_vectors(), corpora.naughty_strings(), corpora.formula_payloads()
     assert len(vectors) >= 390 and len(naughty) >= 500 and len(formulas) >= 12
     for entries in (vectors, naughty, formulas):
@@ -27,20 +27,17 @@ def test_own_cases_decode_code_points_and_keep_line_breaks():
 
 def test_a_missing_folder_fails_the_test(monkeypatch, tmp_path):
     monkeypatch.setattr(corpora, "CORPORA_DIR", tmp_path / "nowhere")
-    monkeypatch.delenv(corpora.ALLOW_MISSING, raising=False)
     with pytest.raises(pytest.fail.Exception, match="corpora are missing"):
         corpora.folder()
 
 
-def test_a_missing_folder_can_be_skipped_on_purpose_but_not_in_ci(monkeypatch, tmp_path):
-    monkeypatch.setattr(corpora, "CORPORA_DIR", tmp_path / "nowhere")
-    monkeypatch.setenv(corpora.ALLOW_MISSING, "1")
-    monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="SKIPPED ON PURPOSE"):
-        corpora.folder()
-    monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="corpora are missing"):
-        corpora.folder()
+def test_the_corpora_are_in_the_repository_with_their_licences():
+    root = corpora.PROJECT_ROOT
+    assert corpora.CORPORA_DIR.is_relative_to(root)
+    for name in ("xss", "naughty", "csv"):
+        assert (corpora.CORPORA_DIR / name / "LICENSE").read_text().startswith(("MIT License", "The MIT License"))
+    provenance = (corpora.CORPORA_DIR / "README.md").read_text()
+    assert "f9fa514" in provenance and "db33ec7" in provenance
 
 
 def test_an_incomplete_corpus_fails():

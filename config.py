@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+# Shown by the privacy notice outside production, which marks them as placeholders (services/privacy.py).
+PLACEHOLDER_CONTROLLER = "Example Organisation (a placeholder: set CONSULT_CONTROLLER)"
+PLACEHOLDER_PRIVACY_CONTACT = "privacy@example.org"
 
 
 class Config:
@@ -22,10 +25,25 @@ class Config:
     SECRET_KEY: str | None = None
     GENERATE_SECRET_KEY = False
     CONSULT_TIMEZONE = "UTC"
+    # The privacy notice: who controls the personal data, where to ask about it, and how long an idle account
+    # is kept (`flask --app wsgi accounts purge` applies it). Production has no defaults for the first two.
+    CONSULT_CONTROLLER = PLACEHOLDER_CONTROLLER
+    CONSULT_PRIVACY_CONTACT = PLACEHOLDER_PRIVACY_CONTACT
+    CONSULT_RETENTION = "24 months"
+    # Every mailed or exported link starts with this (consult_app/links.py), never with the request's Host.
+    # Required in production; production also answers 400 to any other Host.
+    CONSULT_BASE_URL = "http://127.0.0.1:5000"
     GUIDANCE_DIR = str(BASE_DIR / "guidance")
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     MAIL_URL = "console://"
+    # At most this many mails to one address in an hour, counted in the outbox (so across every process);
+    # more are dropped with a log line. Enough for a confirmation, a reset or two and some moderation news.
+    MAIL_PER_RECIPIENT_PER_HOUR = 5
+    # A thread in the web process that delivers the outbox every MAIL_DELIVERY_INTERVAL seconds (development
+    # only: production runs `flask --app wsgi mail deliver --watch` as a process of its own).
+    MAIL_DELIVERY_THREAD = False
+    MAIL_DELIVERY_INTERVAL = 2.0
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -34,10 +52,26 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long comment must not expire its form
     PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
-    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # Log-in sessions live in the database (consult_app/services/sessions.py). One ends when unused for
+    # SESSION_IDLE_MINUTES, and in any case SESSION_ABSOLUTE_DAYS after the log-in; "keep me logged in"
+    # keeps its cookies until then (without it they go when the browser closes).
+    SESSION_IDLE_MINUTES = 7 * 24 * 60
+    SESSION_ABSOLUTE_DAYS = 30
+    # Failed log-ins per account, whatever address they come from (consult_app/services/throttle.py): from the
+    # 5th within 15 minutes each further attempt waits a doubling delay, and the 10th locks the account for
+    # LOGIN_LOCK_MINUTES (its owner gets one mail). Counted in the rate-limit storage, but on even when
+    # RATELIMIT_ENABLED is false: only load tests switch it off, with LOGIN_LOCK_ENABLED.
+    LOGIN_LOCK_ENABLED = True
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_FAILURES_BEFORE_DELAY = 5
+    LOGIN_FAILURES_BEFORE_LOCK = 10
+    LOGIN_FIRST_DELAY_SECONDS = 2
     # When the rate-limit store (Redis) is down, keep serving and log it rather than fail every request.
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Requests to the public read API (/api/), per client address, all its addresses together.
+    API_RATE_LIMIT = "120 per minute"
     # How many reverse proxies (nginx, a load balancer, ...) stand between the clients and the app. Each one
     # appends to X-Forwarded-For and sets X-Forwarded-Proto; the app believes exactly this many hops of those
     # headers (client address for rate limits and logs, https for links and secure cookies). 0 believes none.
@@ -53,6 +87,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     # Without SECRET_KEY, one is generated once and kept under instance/ (see create_app).
     GENERATE_SECRET_KEY = True
+    MAIL_DELIVERY_THREAD = True  # `make run` prints mail as it always did, without a second process
 
 
 class TestConfig(Config):
@@ -66,10 +101,15 @@ class TestConfig(Config):
     # production cost hashing was more than half of its time. tests/unit/test_config.py checks that only
     # this class lowers it.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hashing method name
+    # The test client's default host.
+    CONSULT_BASE_URL = "http://localhost"
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    CONSULT_CONTROLLER = ""  # no default: the app refuses to start without it
+    CONSULT_PRIVACY_CONTACT = ""  # nor without this
+    CONSULT_BASE_URL = ""  # no default: the app refuses to start without it
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -85,15 +125,31 @@ ENVIRONMENT_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SECRET_KEY": "SECRET_KEY",
     "CONSULT_TIMEZONE": "CONSULT_TIMEZONE",
+    "CONSULT_CONTROLLER": "CONSULT_CONTROLLER",
+    "CONSULT_PRIVACY_CONTACT": "CONSULT_PRIVACY_CONTACT",
+    "CONSULT_RETENTION": "CONSULT_RETENTION",
+    "CONSULT_BASE_URL": "CONSULT_BASE_URL",
     "GUIDANCE_DIR": "GUIDANCE_DIR",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
+    "MAIL_PER_RECIPIENT_PER_HOUR": "MAIL_PER_RECIPIENT_PER_HOUR",
+    "MAIL_DELIVERY_THREAD": "MAIL_DELIVERY_THREAD",
     "CONSULT_PROXY_COUNT": "PROXY_COUNT",
+    "SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_DAYS": "SESSION_ABSOLUTE_DAYS",
+    "LOGIN_LOCK_ENABLED": "LOGIN_LOCK_ENABLED",
+    "LOGIN_LOCK_MINUTES": "LOGIN_LOCK_MINUTES",
 }
-BOOLEAN_KEYS = {"RATELIMIT_ENABLED"}
-INTEGER_KEYS = {"PROXY_COUNT"}
+BOOLEAN_KEYS = {"RATELIMIT_ENABLED", "MAIL_DELIVERY_THREAD", "LOGIN_LOCK_ENABLED"}
+INTEGER_KEYS = {
+    "PROXY_COUNT",
+    "MAIL_PER_RECIPIENT_PER_HOUR",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_DAYS",
+    "LOGIN_LOCK_MINUTES",
+}
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 

@@ -50,12 +50,16 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from consult_app import MIGRATIONS_DIR, create_app  # noqa: E402
 from consult_app.extensions import db  # noqa: E402
 from consult_app.models import Comment, Document, Section, User, Version  # noqa: E402
-from consult_app.models.user import PASSWORD_METHOD, new_session_token  # noqa: E402
+from consult_app.models.user import PASSWORD_METHOD  # noqa: E402
 from consult_app.services.guidance import default_sources, load_guidance  # noqa: E402
 from consult_app.text import render_comment  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+BASE_URL = "http://127.0.0.1"
+# Production refuses to start without a controller and a privacy contact (services/privacy.py).
+CONTROLLER = "Benchmark Institute"
+PRIVACY_CONTACT = "privacy@example.org"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "bench-" + secrets.token_hex(16)
 PASSWORD = "bench reviewer passphrase 2026"  # noqa: S105 - a throw-away account of a throw-away database
@@ -169,6 +173,10 @@ def server_environment(database: BenchDatabase, **extra: str) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         DATABASE_URL=database.url,
         MAIL_URL="console://",
+        # Production answers only to this host name (any port): the benchmarks speak to 127.0.0.1.
+        CONSULT_BASE_URL=BASE_URL,
+        CONSULT_CONTROLLER=CONTROLLER,
+        CONSULT_PRIVACY_CONTACT=PRIVACY_CONTACT,
         PYTHONUNBUFFERED="1",
     )
     environment.update(extra)
@@ -178,7 +186,9 @@ def server_environment(database: BenchDatabase, **extra: str) -> dict[str, str]:
 def setup_app(database: BenchDatabase):
     """The production app on `database` in this process, for writing the data (the servers are separate)."""
     with quiet_logs():
-        return create_app("production", {"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY})
+        settings = {"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY, "CONSULT_BASE_URL": BASE_URL}
+        settings.update(CONSULT_CONTROLLER=CONTROLLER, CONSULT_PRIVACY_CONTACT=PRIVACY_CONTACT)
+        return create_app("production", settings)
 
 
 @contextlib.contextmanager
@@ -250,7 +260,6 @@ def add_accounts(app, fixture: Fixture, reviewers: int) -> None:
                 "role": "moderator" if is_moderator else "reviewer",
                 "active": True,
                 "password_hash": password_hash,
-                "session_token": new_session_token(),
                 "email_confirmed_at": now,
                 "privacy_accepted_at": now,
                 "created_at": now,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -14,7 +16,9 @@ from werkzeug.routing import IntegerConverter
 
 from config import config_class, from_environment
 from consult_app.extensions import csrf, db, limiter, login_manager, migrate
+from consult_app.links import BaseUrlError, check_base_url
 from consult_app.services.mail import MailConfigurationError, check_mail_url
+from consult_app.services.privacy import PrivacySettingsError, check_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MAX_DATABASE_INT = 2**31 - 1
@@ -43,6 +47,8 @@ def create_app(
     _register_blueprints(app)
     _register_hooks(app)
     _trust_proxies(app)
+    _trust_only_the_base_host(app)
+    _deliver_mail_in_the_background(app)
     _warn_about_process_memory(app)
     return app
 
@@ -73,6 +79,14 @@ def _check_configuration(app: Flask) -> None:
         check_mail_url(app.config["MAIL_URL"])
     except MailConfigurationError as error:
         raise ConfigurationError(f"MAIL_URL: {error}") from None
+    try:
+        check_base_url(app.config["CONSULT_BASE_URL"])
+    except BaseUrlError as error:
+        raise ConfigurationError(str(error) + " (production refuses to start without it)") from None
+    try:
+        check_settings(app.config)
+    except PrivacySettingsError as error:
+        raise ConfigurationError(str(error)) from None
     zone = app.config["CONSULT_TIMEZONE"]
     try:
         ZoneInfo(zone)
@@ -84,6 +98,18 @@ def _check_configuration(app: Flask) -> None:
             f"CONSULT_PROXY_COUNT={proxies!r} must be the number of reverse proxies in front of the app, "
             f"0 to {MAX_PROXY_COUNT}"
         )
+    per_hour = app.config["MAIL_PER_RECIPIENT_PER_HOUR"]
+    if type(per_hour) is not int or per_hour < 1:
+        raise ConfigurationError(f"MAIL_PER_RECIPIENT_PER_HOUR={per_hour!r} must be a whole number, at least 1")
+    _check_session_lifetimes(app)
+
+
+def _check_session_lifetimes(app: Flask) -> None:
+    # 0 would end every session at once (or lock nobody out at all): surely a typing mistake.
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_DAYS", "LOGIN_LOCK_MINUTES"):
+        value = app.config[key]
+        if type(value) is not int or value < 1:
+            raise ConfigurationError(f"{key}={value!r} must be a whole number, at least 1")
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -94,6 +120,36 @@ def _trust_proxies(app: Flask) -> None:
     proxies = app.config["PROXY_COUNT"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0)
+
+
+def _trust_only_the_base_host(app: Flask) -> None:
+    """Production answers only to CONSULT_BASE_URL's host: any other `Host` header is a 400 (Flask's
+    TRUSTED_HOSTS), so no address the app builds from a request can point anywhere else."""
+    if app.config["ENV_NAME"] == "production" and app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["CONSULT_BASE_URL"]).hostname]
+
+
+def _deliver_mail_in_the_background(app: Flask) -> None:
+    """MAIL_DELIVERY_THREAD: a thread of this process delivers the outbox, started by the first request.
+    Not at start-up: every `flask` command (db upgrade, demo, ...) creates the app too, and so does the
+    process of werkzeug's reloader that only watches files; none of them serves a request."""
+    if not app.config["MAIL_DELIVERY_THREAD"]:
+        return
+    started: list = []
+    lock = threading.Lock()
+
+    @app.before_request
+    def start_mail_delivery() -> None:
+        if started:
+            return
+        with lock:
+            if not started:
+                from consult_app.services.outbox import DeliveryThread
+
+                started.append(DeliveryThread(app))
+                started[0].start()
+
+    app.extensions["consult_mail_delivery"] = started  # the tests stop it through this
 
 
 def _warn_about_process_memory(app: Flask) -> None:
@@ -136,13 +192,14 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIntConverter
     from consult_app.account import bp as account_bp
     from consult_app.admin import bp as admin_bp
+    from consult_app.api import bp as api_bp
     from consult_app.auth import bp as auth_bp
     from consult_app.cli import register_cli
     from consult_app.comments import bp as comments_bp
     from consult_app.moderation import bp as moderation_bp
     from consult_app.reading import bp as reading_bp
 
-    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp, moderation_bp):
+    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp, moderation_bp, api_bp):
         app.register_blueprint(blueprint)
     register_cli(app)
 

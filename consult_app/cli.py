@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ from consult_app.models import Comment
 from consult_app.models.types import UNSTORABLE, is_storable
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
 from consult_app.permissions import Role, can_moderate
-from consult_app.services import accounts, demo, export, importer
+from consult_app.services import accounts, demo, export, importer, outbox, profile_text
 from consult_app.services.guidance import GuidanceLoadError, default_sources, load_guidance
 
 guidance_cli = AppGroup("guidance", help="Load the guidance documents under consultation.")
@@ -70,13 +72,31 @@ def _bounded(limit: int):
     return check
 
 
+def _profile_text(limit: int):
+    """A name, organisation or country: normalised and checked as the profile forms do (services/profile_text.py)."""
+
+    def check(ctx, param, value: str | None) -> str | None:
+        value = _storable(ctx, param, value)
+        if value is None:
+            return None
+        value = profile_text.normalise(value)
+        if len(value) > limit:
+            raise click.BadParameter(f"use at most {limit} characters")
+        problem = profile_text.problem(value)
+        if problem:
+            raise click.BadParameter(problem)
+        return value
+
+    return check
+
+
 @users_cli.command("create")
 @click.option("--email", required=True, callback=_bounded(EMAIL_MAX), help="Email address (the log-in name).")
-@click.option("--name", required=True, callback=_bounded(NAME_MAX), help="Display name.")
+@click.option("--name", required=True, callback=_profile_text(NAME_MAX), help="Display name.")
 @click.option("--role", type=ROLE, default=Role.REVIEWER.value, show_default=True)
-@click.option("--organisation", default="", callback=_bounded(ORGANISATION_MAX))
+@click.option("--organisation", default="", callback=_profile_text(ORGANISATION_MAX))
 @click.option("--respondent-type", type=click.Choice([t.value for t in RespondentType]), default="individual")
-@click.option("--country", default="", callback=_bounded(COUNTRY_MAX))
+@click.option("--country", default="", callback=_profile_text(COUNTRY_MAX))
 @click.password_option("--password", prompt="Password", help="Prompted for; read from standard input when piped.")
 def create_user_command(email, name, role, organisation, respondent_type, country, password) -> None:
     """Create a confirmed account. The password is asked twice (two lines of standard input when piped)."""
@@ -110,7 +130,7 @@ def set_role_command(email: str, role: str) -> None:
     click.echo(f"{user.email} is now {user.role}.")
 
 
-export_cli = AppGroup("export", help="Write the response log.")
+export_cli = AppGroup("export", help="Write the response log, or a snapshot of the public API.")
 
 
 @export_cli.command("comments")
@@ -136,6 +156,20 @@ def export_comments_command(document: str, status: str, section: str, out: Path 
     except OSError as error:  # a missing folder, no permission, a full disk: nothing was written
         raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"Wrote {written} comments to {out}.", err=True)
+
+
+@export_cli.command("api-snapshot")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_api_snapshot_command(folder: Path) -> None:
+    """Write the public API's answers under FOLDER as JSON files, for a static mirror: FOLDER/api/v1/documents.json
+    and so on, at the API's paths with .json added; each document's comments.json holds every published comment."""
+    from consult_app.api.snapshot import write_snapshot
+
+    try:
+        written = write_snapshot(folder)
+    except OSError as error:  # not a folder, no permission, a full disk
+        raise click.ClickException(f"cannot write to {folder}: {error.strerror or error}") from None
+    click.echo(f"Wrote {written} files under {folder}.")
 
 
 def write_atomically(out: Path, filters: export.ExportFilters, bom: bool, *, show_progress: bool) -> int:
@@ -188,12 +222,111 @@ def demo_command(reset: bool) -> None:
         click.echo(f"  {role:<10} {email:<24} password: {password}")
 
 
+mail_cli = AppGroup("mail", help="Deliver the mail waiting in the outbox.")
+
+
+@mail_cli.command("deliver")
+@click.option("--watch", is_flag=True, help="Keep delivering until stopped (Ctrl-C or SIGTERM): run it as a service.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=5.0,
+    show_default=True,
+    help="With --watch: seconds between looks at the outbox.",
+)
+def deliver_mail_command(watch: bool, interval: float) -> None:
+    """Send the mail that is due, retrying failures later; with --watch, keep doing so."""
+    if watch:
+        stop = threading.Event()
+        # systemd stops a service with SIGTERM, a person with Ctrl-C: either way, finish the mail in hand first.
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: stop.set())
+        click.echo(f"Delivering mail every {interval:g} s; stop with Ctrl-C or SIGTERM.", err=True)
+        outbox.watch(interval, stop)
+        return
+    try:
+        total = outbox.deliver_all_due()
+        purged = outbox.purge_old()
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"the database failed: {str(error).splitlines()[0]}") from None
+    click.echo(f"Sent {total.sent}, to retry later {total.retried}, given up {total.dead}; removed {purged} old.")
+
+
+@mail_cli.command("status")
+def mail_status_command() -> None:
+    """Count the outbox's mail by state (pending, sent, dead) and how much of it is due now."""
+    for state, count in outbox.status_counts().items():
+        click.echo(f"{state:<8} {count}")
+
+
+# --- accounts purge -----------------------------------------------------------------------------------------
+
+accounts_cli = AppGroup("accounts", help="Apply the privacy notice's retention period to idle accounts.")
+
+
+@accounts_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="List the accounts that would be deleted; change nothing.")
+def purge_accounts_command(dry_run: bool) -> None:
+    """Delete the reviewers' accounts nobody has logged in to for longer than CONSULT_RETENTION, as if each person
+    had deleted their own: published comments stay, shown as written by "Deleted account". Idle moderator and
+    admin accounts are listed, never deleted. Run it daily (cron or a systemd timer)."""
+    from consult_app.services import privacy, retention
+
+    period = privacy.retention_setting()
+    try:
+        report = retention.purge_idle_accounts(period, dry_run=dry_run)
+        if not dry_run:
+            db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"nothing was deleted: the database refused the change ({error.orig})") from None
+    since = f"idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC (CONSULT_RETENTION is {period})"
+    if dry_run:
+        click.echo(f"Dry run: {len(report.deleted)} account(s) {since} would be deleted:")
+        for idle in report.deleted:
+            click.echo(f"  {idle.email} (last active {idle.last_active:%Y-%m-%d})")
+    else:
+        # Ids only: this output ends up in logs, which should not keep the addresses just deleted.
+        ids = ", ".join(str(idle.id) for idle in report.deleted) or "none"
+        click.echo(f"Deleted {len(report.deleted)} account(s) {since}; ids: {ids}.")
+    if report.kept:
+        click.echo(f"Kept {len(report.kept)} idle moderator or admin account(s), which the purge never deletes:")
+        for idle in report.kept:
+            click.echo(f"  {idle.email} ({idle.role}, last active {idle.last_active:%Y-%m-%d})")
+        click.echo("Make one a reviewer (users set-role EMAIL reviewer) to let the next purge delete it.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(guidance_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(sessions_cli)
+
+
+# --- sessions purge -----------------------------------------------------------------------------------------
+
+sessions_cli = AppGroup("sessions", help="Log-in sessions kept in the database.")
+
+
+@sessions_cli.command("purge")
+def purge_sessions_command() -> None:
+    """Delete the sessions that have ended (unused for SESSION_IDLE_MINUTES, or older than SESSION_ABSOLUTE_DAYS).
+    They no longer log anyone in; this only keeps the table small. Run it daily (cron or a systemd timer)."""
+    from consult_app.services import sessions
+
+    try:
+        purged = sessions.purge_ended()
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"nothing was deleted: the database refused the change ({error.orig})") from None
+    click.echo(f"Deleted {purged} ended session{'' if purged == 1 else 's'}.")
 
 
 # --- import dispositions ------------------------------------------------------------------------------------
@@ -224,7 +357,7 @@ def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str,
     moderator = _import_account(as_email) if apply_changes or as_email else None
     chosen = _references(overrides)
     try:
-        plan = importer.plan(importer.parse(file.read()))
+        plan = importer.plan(importer.parse(file.read()), moderator)
     except importer.ImportFileError as error:
         raise click.ClickException(f"nothing was imported: {error}") from None
     _echo_plan(plan, chosen)

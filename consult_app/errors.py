@@ -6,10 +6,13 @@ import contextlib
 import logging
 
 from flask import Flask, g, render_template, request
+from flask.globals import request_ctx
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from consult_app import links
+from consult_app.api import problems
 from consult_app.extensions import db, login_manager
 
 log = logging.getLogger("consult.database")
@@ -32,6 +35,7 @@ MESSAGES = {
 }
 
 
+UNTRUSTED_HOST = "This site answers only at its own address. Please check the address you used."
 # For these, libraries put technical text in the description ("10 per 1 minute"); people get ours.
 OUR_WORDS_ONLY = frozenset({405, 413, 429})
 
@@ -39,10 +43,14 @@ OUR_WORDS_ONLY = frozenset({405, 413, 429})
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if problems.is_api_request():  # programs get problem details in JSON, not a page
+            return problems.http_problem(error)
         # A description given with abort() says more than the standard one; the standard one says less than ours.
         own = error.description if error.description != type(error).description else None
         if error.code in OUR_WORDS_ONLY:
             own = None
+        if isinstance(error, SecurityError):  # a Host that TRUSTED_HOSTS refuses: say so without echoing it
+            own = UNTRUSTED_HOST
         return _render(error.code or 500, error.name, own), error.code
 
     @app.errorhandler(InternalServerError)
@@ -52,6 +60,8 @@ def register_error_handlers(app: Flask) -> None:
             return database_unavailable(error.original_exception)
         # The request's transaction may be half done: never let it leak into the error page's queries.
         db.session.rollback()
+        if problems.is_api_request():
+            return problems.problem(500)
         return _render(500, "Internal Server Error", None), 500
 
     for unavailable in DATABASE_UNAVAILABLE:
@@ -78,6 +88,8 @@ def database_unavailable(error: SQLAlchemyError):
     log.error("database unavailable: %s %r: %s", request.method, request.path, _cause(error))
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()  # on a dropped connection this may fail too; the session is discarded at teardown
+    if problems.is_api_request():
+        return problems.unavailable_problem(RETRY_AFTER_SECONDS)
     # Who is signed in cannot be looked up now (and a loaded user is expired by the rollback): render the page
     # as for a visitor, so that its header asks nothing of the database.
     g._login_user = login_manager.anonymous_user()
@@ -94,5 +106,9 @@ def _cause(error: SQLAlchemyError) -> str:
 
 
 def _render(code: int, name: str, description: str | None) -> str:
+    if request_ctx and request_ctx.url_adapter is None:
+        # A `Host` that TRUSTED_HOSTS refuses leaves the request without URLs: build the page's links on the
+        # one host production answers to.
+        request_ctx.url_adapter = links.base_url_adapter()
     message = description or MESSAGES.get(code) or name
     return render_template("errors/error.html", code=code, name=name, message=message)

@@ -6,12 +6,26 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
+from consult_app.services import profile_text
 from consult_app.services.accounts import Profile
 from consult_app.services.passwords import MAX_LENGTH, password_problem
 
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def normalise_profile_text(value: str | None) -> str | None:
+    return profile_text.normalise(value) if isinstance(value, str) else value
+
+
+class ProfileText:
+    """Validator: a name, organisation or country that can be shown as it is (services/profile_text.py)."""
+
+    def __call__(self, form, field) -> None:
+        problem = profile_text.problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def email_field(label: str = "Email address") -> EmailField:
@@ -58,18 +72,22 @@ class ProfileFields:
 
     name = StringField(
         "Name",
-        filters=[strip],
+        filters=[normalise_profile_text],
         validators=[
             DataRequired("Enter your name."),
             Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+            ProfileText(),
         ],
         description="Shown with comments you choose to publish under your name.",
         render_kw={"autocomplete": "name"},
     )
     organisation = StringField(
         "Organisation (optional)",
-        filters=[strip],
-        validators=[Length(max=ORGANISATION_MAX, message=f"Use at most {ORGANISATION_MAX} characters.")],
+        filters=[normalise_profile_text],
+        validators=[
+            Length(max=ORGANISATION_MAX, message=f"Use at most {ORGANISATION_MAX} characters."),
+            ProfileText(),
+        ],
         render_kw={"autocomplete": "organization"},
     )
     respondent_type = SelectField(
@@ -83,8 +101,8 @@ class ProfileFields:
     )
     country = StringField(
         "Country (optional)",
-        filters=[strip],
-        validators=[Length(max=COUNTRY_MAX, message=f"Use at most {COUNTRY_MAX} characters.")],
+        filters=[normalise_profile_text],
+        validators=[Length(max=COUNTRY_MAX, message=f"Use at most {COUNTRY_MAX} characters."), ProfileText()],
         render_kw={"autocomplete": "country-name"},
     )
 

@@ -10,7 +10,17 @@ database changes the fingerprint, so every process, whichever one made the chang
 renders afresh; the old entry is no longer asked for and falls out of the cache.
 
 Signed-in users see their own pending comments, forms with their CSRF token, moderator counts: their pages
-are never cached, get no ETag, and are marked `private, no-store`.
+are never cached and get no ETag. One after-request rule (`mark_personal_responses`) marks every response to
+them `private, no-store`: pages, downloads, redirects and error pages alike, so that no browser history, disk
+cache or proxy keeps a copy. The same rule covers every request whose session cookie names an account
+(deactivated or ended sessions included) and every response that writes the session cookie (a log-in, a
+log-out, a form's CSRF token, forgetting an ended session): a shared cache must never keep someone's cookie,
+nor hand it on. The reading pages ask the same question (`is_personal`) before they share a page, so the two
+never disagree.
+
+The public API (consult_app/api/) answers everyone alike, signed in or not: its requests have no session and
+nobody signed in (`answer_everyone_alike`), so `is_personal` is False for them whatever cookies they carry, and
+`public_resource` marks the answers `public, max-age=60`, with the same tags and cache as the reading pages.
 """
 
 from __future__ import annotations
@@ -21,14 +31,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SessionInterface
 from flask_login import current_user
 
+from consult_app.extensions import login_manager
 from consult_app.permissions import is_signed_in
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RELEASE_FILES = (".py", ".html", ".css", ".js")
 EXTENSION_KEY = "consult_http_cache"
+PRIVATE = "private, no-store"
+# Answers that are the same for everyone: any cache may keep them for a minute, then asks again (with the tag).
+PUBLIC = "public, max-age=60"
+# Where Flask-Login keeps the session's account (and the user it loaded, once someone asked for it).
+SESSION_USER_KEY = "_user_id"
 
 
 class PageCache:
@@ -91,6 +108,26 @@ def init_app(app: Flask) -> None:
     # With templates reloaded from disk (debug), a page can change without the code hash knowing: no tags then.
     enabled = not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
     app.extensions[EXTENSION_KEY] = _State(enabled, app.config["PAGE_CACHE_SIZE"])
+    app.after_request(mark_personal_responses)
+
+
+def is_personal() -> bool:
+    """Whether this request's answer belongs to one browser: a signed-in user, a session cookie naming an
+    account, or a session written during the request (the answer then carries that browser's cookie; loading
+    the user of an ended session does so, to forget it).
+
+    Asks the database nothing: a user nobody loaded during the request is judged by what the cookie claims
+    (the 503 page, when the database is down, must not try to load one)."""
+    user = g.get("_login_user")
+    return (user is not None and is_signed_in(user)) or SESSION_USER_KEY in session or session.modified
+
+
+def mark_personal_responses(response: Response) -> Response:
+    """Every response to a signed-in person, or that writes the session cookie, is kept by no cache."""
+    if is_personal():
+        response.headers["Cache-Control"] = PRIVATE
+        response.vary.add("Cookie")
+    return response
 
 
 def _state() -> _State:
@@ -108,9 +145,10 @@ def _etag(fingerprint: str) -> str:
 
 
 def _is_shared_view() -> bool:
-    """Whether this request gets the page every visitor gets: not signed in, and no message waiting
-    in the session (a flashed message is shown once, to this visitor only)."""
-    return _state().enabled and not is_signed_in(current_user) and not session.get("_flashes")
+    """Whether this request gets the page every visitor gets: not signed in, no session cookie naming an
+    account (see is_personal), and no message waiting in the session (a flashed message is shown once, to this
+    visitor only)."""
+    return _state().enabled and not is_signed_in(current_user) and not is_personal() and not session.get("_flashes")
 
 
 def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str]) -> Response:
@@ -143,6 +181,77 @@ def _shared(response: Response, tag: str) -> Response:
 
 def _personal(page: str) -> Response:
     response = Response(page, mimetype="text/html")
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = PRIVATE
     response.vary.add("Cookie")
+    return response
+
+
+def answer_everyone_alike(app: Flask, prefix: str) -> None:
+    """Requests whose path starts with `prefix` get the same answer whoever sends them: they have no session
+    (nothing read from the cookie, nothing written back, so never a Set-Cookie on an answer that shared caches
+    keep) and nobody signed in (Flask-Login loads no one, from the session or the remember-me cookie)."""
+    app.session_interface = _NoSessionUnder(app.session_interface, prefix)
+
+    @app.url_value_preprocessor  # these run before every before-request hook: no hook sees a user
+    def nobody_signed_in(endpoint: str | None, values: dict | None) -> None:
+        if request.path.startswith(prefix):
+            g._login_user = login_manager.anonymous_user()
+
+
+class _NoSessionUnder(SessionInterface):
+    """The app's session interface, except that requests under `prefix` get a null session, which is not saved
+    (and fails loudly if written to)."""
+
+    def __init__(self, inner: SessionInterface, prefix: str) -> None:
+        self.inner, self.prefix = inner, prefix
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith(self.prefix):
+            return self.make_null_session(app)
+        return self.inner.open_session(app, request)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        self.inner.save_session(app, session, response)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)  # what the wrapped interface has beyond SessionInterface (its serializer)
+
+
+def public_resource(
+    render: Callable[[], str], mimetype: str, fingerprint: Callable[[], str | None] | None = None
+) -> Response:
+    """The answer to a request under answer_everyone_alike(): 304, a cached body or `render()`, marked PUBLIC.
+
+    The tag comes from `fingerprint()` as for reading_page (which spares rendering what is cached; None: there is
+    no such resource, and `render()` says so), or, without a fingerprint, from the rendered body itself. Only
+    answers to addresses without a query are kept: endless variations of a query would push the reading pages
+    out of the cache."""
+    state = _state()
+    if not state.enabled:
+        return _public(Response(render(), mimetype=mimetype))
+    body = None
+    if fingerprint is None:
+        body = render()
+        tag = _etag(hashlib.sha256(body.encode()).hexdigest())
+    else:
+        found = fingerprint()
+        if found is None:
+            return _public(Response(render(), mimetype=mimetype))
+        tag = _etag(found)
+    if request.if_none_match.contains_weak(tag):
+        return _public(Response(status=304), tag)
+    if body is None:
+        kept = not request.query_string
+        body = state.pages.get(tag) if kept else None
+        if body is None:
+            body = render()
+            if kept:
+                state.pages.put(tag, body)
+    return _public(Response(body, mimetype=mimetype), tag)
+
+
+def _public(response: Response, tag: str | None = None) -> Response:
+    if tag is not None:
+        response.set_etag(tag, weak=True)
+    response.headers["Cache-Control"] = PUBLIC
     return response

@@ -60,6 +60,24 @@ def can_manage_account(actor: Any, target: Any) -> bool:
     return can_administer(actor) and actor.id != target.id
 
 
+def can_decide(user: Any, comment: Any) -> bool:
+    """Moderators approve or reject any comment but their own."""
+    return can_moderate(user) and comment.author_id != user.id
+
+
+def can_respond(user: Any, comment: Any) -> bool:
+    """Moderators record the drafting team's disposition of any comment but their own: nobody answers
+    their own comment on the team's behalf."""
+    return can_moderate(user) and comment.author_id != user.id
+
+
+def may_expire_when_idle(user: Any) -> bool:
+    """Whether the retention purge may delete this account once it is idle: reviewers' accounts only. Moderator
+    and admin accounts run the consultation and are named in its audit trail; one gone without a decision by a
+    person could leave the site without an admin. Judged by the stored role, whether or not the account is active."""
+    return Role(user.role) is Role.REVIEWER
+
+
 def role_required(role: Role) -> Callable:
     """Decorator: anonymous visitors are sent to log in; signed-in users without `role` get 403."""
 
@@ -79,6 +97,6 @@ def role_required(role: Role) -> Callable:
 
 def refuse(reason: str) -> None:
     """Log a refused permission and abort with 403."""
-    who = current_user.email if is_signed_in(current_user) else "anonymous"
+    who = current_user.id if is_signed_in(current_user) else "anonymous"  # an id: the log keeps no addresses
     log.warning("permission refused: user=%r path=%r reason=%r", who, request.path, reason)
     abort(403)

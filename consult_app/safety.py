@@ -1,13 +1,8 @@
-"""Request helpers that keep redirects and sessions safe."""
+"""Request helpers that keep redirects safe (sessions: consult_app/auth/session.py)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
-
-from flask import session
-from flask_login import login_user
-
-from consult_app.models import User
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -21,10 +16,3 @@ def safe_next(target: str | None, default: str) -> str:
     if any(ord(character) < 32 for character in target):
         return default
     return target
-
-
-def start_session(user: User, remember: bool = False) -> None:
-    """Log in with a fresh session: nothing from before the log-in carries over (no session fixation)."""
-    session.clear()
-    login_user(user, remember=remember)
-    session.permanent = True

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from consult_app.models import ConsultationState, Document
+from consult_app.permissions import can_decide, can_respond
+from consult_app.services.consultation import Outlook, Step, outlook
 
 
 def local_time(value: datetime | None, style: str = "datetime") -> str:
@@ -24,14 +26,39 @@ def local_time(value: datetime | None, style: str = "datetime") -> str:
 
 def consultation_status(document: Document) -> str:
     """One sentence on where the consultation stands, for the home and document pages."""
-    state = document.consultation_state()
+    facts = outlook(document)
+    state = facts.state
     if state is ConsultationState.OPEN:
-        return f"Open for comments until {local_time(document.closes_at)}"
+        return f"Open for comments until {local_time(document.closes_at)} ({_days_left(facts)})"
     if state is ConsultationState.UPCOMING:
-        return f"Opens for comments on {local_time(document.opens_at)}"
+        return f"Opens for comments on {local_time(document.opens_at)} ({_days_to_opening(facts)})"
     if state is ConsultationState.CLOSED:
         return f"Consultation closed on {local_time(document.closes_at)}"
     return "Not open for comments"
+
+
+def _days_left(facts: Outlook) -> str:
+    if facts.days_left == 0:
+        return "closes today"
+    return "1 day left" if facts.days_left == 1 else f"{facts.days_left} days left"
+
+
+def _days_to_opening(facts: Outlook) -> str:
+    if facts.days_left == 0:
+        return "today"
+    return "tomorrow" if facts.days_left == 1 else f"in {facts.days_left} days"
+
+
+def step_date(step: Step) -> str:
+    """'30 September 2027', or 'September 2027' for a step planned only to the month."""
+    if step.is_month:
+        return f"{step.first_day:%B %Y}"
+    return f"{step.first_day.day} {step.first_day:%B %Y}"
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a front-matter text (services/consultation_details.py separates them by a blank line)."""
+    return [part for part in (text or "").split("\n\n") if part]
 
 
 def field_attributes(field, required: bool = False) -> dict[str, object]:
@@ -52,4 +79,10 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(field_attributes, "field_attributes")
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(consultation_status, "consultation_status")
+    app.add_template_global(outlook, "consultation_outlook")
+    app.add_template_filter(step_date, "step_date")
+    app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(ConsultationState, "ConsultationState")
+    # Templates ask the permission predicates rather than restate a rule (see permissions.py).
+    app.add_template_global(can_decide, "can_decide")
+    app.add_template_global(can_respond, "can_respond")

@@ -1,17 +1,37 @@
-"""Markdown to sanitised HTML: the only module that calls markdown or bleach.
+"""Markdown to sanitised HTML: the only module that calls the Markdown renderer (comrak) and the sanitiser (nh3).
 
-Text is rendered once, when it is written (guidance load, later comment submit), and the sanitised HTML
-is stored beside its source. Templates mark as safe only HTML that came out of this module.
+Text is rendered once, when it is written (guidance load, comment submit), and the sanitised HTML is stored
+beside its source. Templates mark as safe only HTML that came out of this module. Comments and guidance are
+CommonMark; comments also link bare web and mail addresses, guidance also has GitHub's tables.
+
+Why comrak and nh3 (both Rust, linear in the length of the text) rather than Python-Markdown and bleach, which
+this module used before (figures: CPU time on the 2-core development machine; bench/render.py has the corpus):
+a comment of 10,000 `[` took 55 s, because Python-Markdown's link and image patterns search the rest of the
+text again from every `[` (quadratic), and `1. ` repeated raised RecursionError (its lists recurse per level).
+Bounding those patterns would not have been enough: Python-Markdown takes 95 ms for 3,300 one-word paragraphs,
+and bleach parses the HTML twice in pure Python (clean, then linkify), 0.3 s for 10,000 `<`. markdown-it-py
+is linear but pure Python too: 10,000 `![` took 0.24 s. comrak, a CommonMark and GFM renderer, renders any
+case of the corpus in under 10 ms and nh3 (the ammonia sanitiser) cleans it in under 25 ms; the worst case,
+as a comment, takes 35 to 55 ms in all. comrak's `escape` option shows raw HTML typed into a comment as text,
+as comments always did, and its autolink extension (GitHub's rules) replaces bleach.linkify.
+
+Both are quadratic in one thing, the depth of nesting (comrak in the containers one line opens, html5ever
+inside nh3 in the depth of the tree), and html5ever multiplies formatting elements that raw HTML leaves open.
+nesting.py bounds both before they run: text nested more than MAX_NESTING levels deep is refused with a
+NestingError, which the comment forms show as a field error and the guidance loader as `file:line`.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 
-import bleach
-import markdown
+import comrak
+import nh3
+
+from consult_app.nesting import MAX_NESTING, NestingError, check_line_prefixes, deepest, too_deep_at
 
 # What guidance text may contain. Headings start at h3: the page supplies h1 and each section's h2.
 GUIDANCE_TAGS = frozenset(
@@ -74,61 +94,107 @@ class Rendered:
 
 
 def render_guidance(source: str) -> Rendered:
-    """Render guidance Markdown to sanitised HTML and report what the sanitiser removed."""
-    raw = markdown.markdown(
-        source,
-        extensions=["tables", "sane_lists", "fenced_code"],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
-    clean = bleach.clean(
+    """Render guidance Markdown (CommonMark with GFM tables) to sanitised HTML and report what the sanitiser
+    removed. Raw HTML is let through to the sanitiser, which keeps what GUIDANCE_TAGS allow (abbr, sup, dl ...).
+
+    Raises NestingError for text nested more than MAX_NESTING levels deep.
+    """
+    raw = _markdown(source, _GUIDANCE_EXTENSIONS, escape_html=False)
+    clean = nh3.clean(
         raw,
         tags=GUIDANCE_TAGS,
-        attributes=GUIDANCE_ATTRIBUTES,
-        protocols=LINK_PROTOCOLS,
-        strip=True,
+        attributes={"*": set(), **{tag: set(names) for tag, names in GUIDANCE_ATTRIBUTES.items()}},
+        url_schemes=LINK_PROTOCOLS,
+        link_rel=None,
         strip_comments=True,
-    )
+    ).strip("\n")
     return Rendered(html=clean, removed=_removals(raw, clean))
 
 
 def render_comment(source: str) -> str:
-    """Render comment Markdown to sanitised HTML.
+    """Render comment Markdown (CommonMark, bare web addresses linked as on GitHub) to sanitised HTML.
 
     Raw HTML typed into a comment is shown as text (escaped), never interpreted. Markdown that makes
-    anything outside COMMENT_TAGS (headings, images, tables) loses the markup and keeps its text.
+    anything outside COMMENT_TAGS (headings, images, code blocks' <pre>) loses the markup and keeps its text.
     Links keep only http, https and mailto targets and get rel="nofollow noopener".
+
+    Raises NestingError for text nested more than MAX_NESTING levels deep.
     """
-    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-    # Without these two, Python-Markdown passes raw HTML through; deregistered, it escapes it as text.
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    raw = converter.convert(source)
-    clean = bleach.clean(raw, tags=COMMENT_TAGS, attributes={"a": ["href"]}, protocols=LINK_PROTOCOLS, strip=True)
-    # No skip_tags: bleach escapes entities inside skipped tags a second time ("&amp;lt;" in code spans).
-    return bleach.linkify(clean, callbacks=[_comment_link], parse_email=False)
+    raw = _markdown(source, _COMMENT_EXTENSIONS, escape_html=True)
+    return nh3.clean(
+        raw,
+        tags=COMMENT_TAGS,
+        attributes={"*": set(), "a": {"href"}},
+        attribute_filter=_without_empty_target,
+        url_schemes=LINK_PROTOCOLS,
+        link_rel=COMMENT_LINK_REL,
+    ).strip("\n")
 
 
-def _comment_link(attrs: dict, new: bool = False) -> dict | None:
-    """linkify callback: every link in a comment gets rel="nofollow noopener"; links without a target go."""
-    href_key = (None, "href")
-    if not attrs.get(href_key):
-        return attrs  # an <a> whose unsafe target was stripped: keep its text, it links nowhere
-    attrs[(None, "rel")] = COMMENT_LINK_REL
-    return attrs
+def _without_empty_target(tag: str, attribute: str, value: str) -> str | None:
+    """comrak writes href="" for a javascript:, vbscript:, file: or data: target: keep the text, link nowhere."""
+    return None if attribute == "href" and not value else value
+
+
+def _extensions(**enabled: bool) -> comrak.ExtensionOptions:
+    options = comrak.ExtensionOptions()
+    for name, value in enabled.items():
+        setattr(options, name, value)
+    return options
+
+
+_GUIDANCE_EXTENSIONS = _extensions(table=True)
+_COMMENT_EXTENSIONS = _extensions(autolink=True)
+
+
+def _render_options(escape_html: bool, sourcepos: bool = False) -> comrak.RenderOptions:
+    options = comrak.RenderOptions()
+    # escape: raw HTML comes out as text; unsafe_: as HTML, for the sanitiser to judge. Neither: comrak would
+    # replace it with a comment and drop javascript: targets silently, which the guidance loader must report.
+    options.escape, options.unsafe_, options.sourcepos = escape_html, not escape_html, sourcepos
+    return options
+
+
+def _markdown(source: str, extensions: comrak.ExtensionOptions, escape_html: bool) -> str:
+    """comrak's HTML for `source`, after checking that neither comrak nor the sanitiser meets deep nesting."""
+    check_line_prefixes(source)
+    html = comrak.render_markdown(source, extension_options=extensions, render_options=_render_options(escape_html))
+    # Without raw HTML (escaped, or no `<` in the source at all) comrak's HTML is well formed: the cheap count is
+    # exact. Raw HTML needs the slower check that follows the HTML parser's rules.
+    well_formed = escape_html or "<" not in source
+    too_deep = deepest(html) > MAX_NESTING if well_formed else too_deep_at(html) is not None
+    if too_deep:
+        raise NestingError(_too_deep_line(source, extensions, escape_html))
+    return html
+
+
+_SOURCEPOS = re.compile(r'data-sourcepos="(\d+):')
+
+
+def _too_deep_line(source: str, extensions: comrak.ExtensionOptions, escape_html: bool) -> int | None:
+    """The source line of the element that goes too deep: rendered again with each element's source position."""
+    options = _render_options(escape_html, sourcepos=True)
+    html = comrak.render_markdown(source, extension_options=extensions, render_options=options)
+    offset = too_deep_at(html)
+    if offset is None:
+        return None
+    # Raw HTML has no position of its own: the last element with one before the end of this tag holds it.
+    positions = _SOURCEPOS.findall(html, 0, html.find(">", offset) + 1)
+    return int(positions[-1]) if positions else None
 
 
 def html_to_text(html: str) -> str:
-    """The readable text of sanitised HTML, whitespace collapsed (for matching quoted passages)."""
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return " ".join("".join(collector.parts).split())
+    """The readable text of sanitised HTML, whitespace collapsed (for matching quoted passages).
+
+    Regular expressions rather than html.parser, which took 0.13 s for a section of 19,000 tags: sanitised HTML
+    has no comments, no `<` outside tags, and quotes around every attribute value."""
+    text = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", html))
+    return " ".join(unescape(text).split())
 
 
 def _removals(raw: str, clean: str) -> list[Removal]:
     """Compare the element and attribute inventories of the HTML before and after cleaning."""
-    before, after = _Inventory.of(raw), _Inventory.of(clean)
+    before, after = _Inventory(raw, _START_TAGS), _Inventory(clean, _START_TAGS)
     lost_tags = set((before.tags - after.tags).elements())
     removed = {Removal(f"<{tag}> element", before.first_value.get(tag) or f"<{tag}") for tag in lost_tags}
     for tag, name, value in set((before.attributes - after.attributes).elements()):
@@ -139,26 +205,31 @@ def _removals(raw: str, clean: str) -> list[Removal]:
     return sorted(removed, key=lambda removal: removal.description)
 
 
-class _Inventory(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: Counter[str] = Counter()
+class _Inventory:
+    """The start tags and attributes of some HTML, found with regular expressions that never look past the next
+    `<` (html.parser is quadratic on some unterminated constructs, and slow on many tags). Sanitised HTML is well
+    formed; raw HTML in guidance need not be, and a tag of it that they cannot read is left out (not reported)."""
+
+    def __init__(self, html: str, patterns: tuple[re.Pattern, re.Pattern]) -> None:
+        names, with_attributes = patterns
+        self.tags: Counter[str] = Counter(map(str.lower, names.findall(html)))
         self.attributes: Counter[tuple[str, str, str]] = Counter()
         self.first_value: dict[str, str] = {}  # first src/href per tag: a snippet to search for
+        for tag, attributes in with_attributes.findall(html):
+            for name, quoted in _ATTRIBUTE.findall(attributes):
+                self._add(tag.lower(), name.lower(), unescape(quoted[1:-1] if quoted[:1] in "'\"" else quoted))
 
-    @classmethod
-    def of(cls, html: str) -> _Inventory:
-        inventory = cls()
-        inventory.feed(html)
-        inventory.close()
-        return inventory
+    def _add(self, tag: str, name: str, value: str) -> None:
+        self.attributes[(tag, name, value)] += 1
+        if value and name in ("src", "href"):
+            self.first_value.setdefault(tag, value)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags[tag] += 1
-        for name, value in attrs:
-            self.attributes[(tag, name, value or "")] += 1
-            if value and name in ("src", "href"):
-                self.first_value.setdefault(tag, value)
+
+# A start tag: its name, then attributes whose quoted values stop at `<`, so that a search from each `<` ends by the
+# next one (linear). nh3 writes `<` in a value as `&lt;`: a tag it wrote is always read; a raw one may not be.
+_TAG_NAME, _ATTRIBUTES = "([a-zA-Z][a-zA-Z0-9]*)", r"""(?:[^<>"']|"[^"<]*"|'[^'<]*')*+"""
+_START_TAGS = re.compile(rf"<{_TAG_NAME}{_ATTRIBUTES}>"), re.compile(rf"<{_TAG_NAME}(\s{_ATTRIBUTES})>")
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
 # Elements that separate words; inline ones (em, a, code) do not, so "the <em>public</em>." stays one phrase.
@@ -166,20 +237,6 @@ BLOCK_TAGS = frozenset(
     {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "pre", "blockquote",
      "table", "thead", "tbody", "tr", "th", "td", "div"}
 )  # fmt: skip
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCK_TAGS:
-            self.parts.append(" ")
+_TAG_REST = r"""(?:[^<>"']|"[^"]*"|'[^']*')*+>"""
+_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS))})\b{_TAG_REST}", re.IGNORECASE)
+_ANY_TAG = re.compile(rf"</?[a-zA-Z][a-zA-Z0-9]*{_TAG_REST}")

@@ -22,8 +22,10 @@ def guidance_text(
     opens: datetime | None = None,
     closes: datetime | None = None,
     sections: list[tuple[str, str]] | None = None,
+    details: str = "",
 ) -> str:
-    """A source file: `sections` are (heading, body) pairs, heading as written after `## `."""
+    """A source file: `sections` are (heading, body) pairs, heading as written after `## `; `details` is more
+    front matter (YAML lines such as "organiser: ...")."""
     now = datetime.now(UTC)
     opens = opens or now - timedelta(days=10)
     closes = closes or now + timedelta(days=30)
@@ -35,7 +37,7 @@ def guidance_text(
     body = "\n\n".join(f"## {heading}\n\n{text}" for heading, text in sections)
     return (
         f"---\ntitle: {title}\nslug: {slug}\nsummary: {summary}\n"
-        f"consultation:\n  opens: {iso(opens)}\n  closes: {iso(closes)}\n---\n\n{body}\n"
+        f"consultation:\n  opens: {iso(opens)}\n  closes: {iso(closes)}\n{details}---\n\n{body}\n"
     )
 
 
@@ -84,11 +86,31 @@ def make_user(
     return user
 
 
-def make_comment(author, document, key: str = "public-good", *, status: str = "pending", **fields):
-    """A committed comment written through the service, then put in `status` (as moderation would)."""
-    from consult_app.models import Section
-    from consult_app.services import comments
+# The moderator who decides the comments make_comment approves or rejects, unless a test names its own.
+FACTORY_MODERATOR_EMAIL = "factory-moderator@example.org"
 
+
+def factory_moderator():
+    """The factory's moderator account, made (and committed) the first time a test needs it."""
+    from consult_app.services import accounts
+
+    return accounts.find_by_email(FACTORY_MODERATOR_EMAIL) or make_user(
+        "moderator", email=FACTORY_MODERATOR_EMAIL, name="Factory Moderator"
+    )
+
+
+def make_comment(author, document, key: str = "public-good", *, status: str = "pending", moderator=None, **fields):
+    """A committed comment written through the service, then brought to `status` the way production does:
+    approved or rejected by a moderator (`moderator`, or the factory's) through the moderation service, with its
+    audit event; withdrawn by its author. A rejection's reason is `reason` (default "other")."""
+    from consult_app.models import Section
+    from consult_app.services import comments, moderation
+
+    if status not in ("pending", "approved", "rejected", "withdrawn"):
+        raise ValueError(f"make_comment: unknown status {status!r}")
+    if status in ("approved", "rejected"):
+        moderator = moderator or factory_moderator()  # made first: make_user commits
+    reason = fields.pop("reason", "other")
     section = db.session.scalar(
         db.select(Section).where(
             Section.key == key,
@@ -102,7 +124,31 @@ def make_comment(author, document, key: str = "public-good", *, status: str = "p
         publication=fields.pop("publication", "public_named"),
         parent_id=fields.pop("parent_id", None),
     )
+    if fields:
+        raise TypeError(f"make_comment: unexpected fields {sorted(fields)}")
     comment = comments.create_comment(author, document, section, draft)
-    comment.status = status
+    if status == "approved":
+        moderation.decide(moderator, comment.id, "approve")
+    elif status == "rejected":
+        moderation.decide(moderator, comment.id, "reject", reason)
+    elif status == "withdrawn":
+        comments.withdraw_comment(author, comment)
     db.session.commit()
     return comment
+
+
+def session_token_for(user) -> str:
+    """A committed server-side session for `user` and the token its cookie would carry, without the log-in form
+    (which costs a password hash): put it in a test client with `sign_in_with(client, token)`."""
+    from consult_app.services import sessions
+
+    token = sessions.open_session(user)
+    db.session.commit()
+    return token
+
+
+def sign_in_with(client, token: str) -> None:
+    """Make `client` send the session cookie that the log-in form would have set for the session `token`."""
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True

@@ -1,7 +1,8 @@
 """The `smtp_server` fixture: a real SMTP server on loopback (aiosmtpd) that keeps every message it receives.
 
-Registered for the whole suite through `pytest_plugins` in tests/conftest.py. Point the app at it with
-`app.config["MAIL_URL"] = smtp_server.url`, then read `smtp_server.wait_for(n)`.
+Registered for the whole suite through `pytest_plugins` in tests/conftest.py. The app only queues mail in
+its outbox; the `mailbox` fixture points the test's app at a fresh server, and `mailbox.deliver(n)` runs the
+outbox worker once (what `flask mail deliver` does) and returns the messages once `n` have arrived.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
+
+from consult_app.services import outbox
 
 HOST = "127.0.0.1"
 
@@ -57,9 +61,9 @@ class Mailbox:
 
 
 @contextmanager
-def running_server(**smtp_options: Any) -> Iterator[Mailbox]:
-    """Serve a new Mailbox on a free loopback port; `smtp_options` go to aiosmtpd's SMTP class."""
-    mailbox = Mailbox(free_port())
+def running_server(port: int | None = None, **smtp_options: Any) -> Iterator[Mailbox]:
+    """Serve a new Mailbox on `port` (default: a free loopback port); `smtp_options` go to aiosmtpd's SMTP class."""
+    mailbox = Mailbox(port or free_port())
     controller = Controller(mailbox, hostname=HOST, port=mailbox.port, **smtp_options)
     try:
         controller.start()
@@ -80,3 +84,27 @@ def smtp_server() -> Iterator[Mailbox]:
     """A fresh loopback SMTP server for one test (plain SMTP, no AUTH offered)."""
     with running_server() as mailbox:
         yield mailbox
+
+
+class AppMailbox:
+    """An SMTP server that one app's mail goes to, with the outbox worker run on demand."""
+
+    def __init__(self, app: Flask, server: Mailbox) -> None:
+        self.app, self.server = app, server
+        app.config["MAIL_URL"] = server.url
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.server.messages
+
+    def deliver(self, count: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
+        """Deliver the app's due mail now, then return every message received, once `count` have arrived."""
+        with self.app.app_context():
+            outbox.deliver_all_due()
+        return self.server.wait_for(count, timeout)
+
+
+@pytest.fixture
+def mailbox(app, smtp_server) -> AppMailbox:
+    """The test app's mail, read from a real SMTP server: `mailbox.deliver(n)`."""
+    return AppMailbox(app, smtp_server)

@@ -1,22 +1,33 @@
 import json
 
-from flask import Response, flash, redirect, render_template, session, url_for
-from flask_login import current_user, logout_user
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from consult_app.account import bp
-from consult_app.account.forms import ChangePasswordForm, DeleteAccountForm, ProfileForm
-from consult_app.extensions import db
+from consult_app.account.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EndOtherSessionsForm,
+    ProfileForm,
+)
+from consult_app.auth.session import current_token, end_session, start_session
+from consult_app.extensions import db, limiter
 from consult_app.forms import profile_from
 from consult_app.permissions import Role, role_required
-from consult_app.safety import start_session
-from consult_app.services import accounts, comments
+from consult_app.services import accounts, comments, email_change, sessions
+
+# Each change of address mails two people: limited like the other actions that send mail (auth/views.py).
+EMAIL_CHANGE_LIMIT = "5 per minute; 20 per hour"
 
 
 def _forms(**bound):
-    """The three forms of the page; the one that was submitted is passed in bound to the request."""
+    """The forms of the page; the one that was submitted is passed in bound to the request."""
     forms = {
         "profile_form": ProfileForm(formdata=None, obj=current_user, name=current_user.display_name),
+        "email_form": ChangeEmailForm(formdata=None),
         "password_form": ChangePasswordForm(formdata=None),
+        "sessions_form": EndOtherSessionsForm(formdata=None),
         "delete_form": DeleteAccountForm(formdata=None),
     }
     forms.update(bound)
@@ -25,7 +36,12 @@ def _forms(**bound):
 
 def _page(status: int = 200, **bound):
     own = comments.own_comments(current_user)
-    return render_template("account/index.html", own_comments=own, **_forms(**bound)), status
+    active = sessions.active_sessions(current_user)
+    token = current_token()
+    this_session = sessions.session_id(token) if token else None
+    limits = sessions.lifetimes().described()
+    context = {"own_comments": own, "active_sessions": active, "this_session": this_session, "session_limits": limits}
+    return render_template("account/index.html", **context, **_forms(**bound)), status
 
 
 @bp.get("/")
@@ -52,17 +68,50 @@ def change_password():
     form = ChangePasswordForm()
     form.account_email, form.account_name = current_user.email, current_user.display_name
     if form.validate_on_submit():
+        remember = sessions.is_remembered(current_token())
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
         except accounts.AccountError as error:
             db.session.rollback()
             form.current_password.errors.append(str(error))
         else:
+            # Every session ended, this one too: the person goes on in a new one, so that no cookie issued
+            # before the change (a copy of this browser's included) opens anything afterwards.
+            start_session(current_user._get_current_object(), remember=remember)
             db.session.commit()
-            start_session(current_user._get_current_object())  # keep this session; the others have ended
             flash("Your password has been changed. Any other sessions have been logged out.", "success")
             return redirect(url_for("account.index"))
     return _page(400, password_form=form)
+
+
+@bp.post("/email")
+@limiter.limit(EMAIL_CHANGE_LIMIT)
+@role_required(Role.REVIEWER)
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            email_change.request_change(current_user, form.new_email.data, form.email_password.data)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.email_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            new_email = accounts.normalise_email(form.new_email.data)
+            return render_template("auth/check_email.html", email=new_email, purpose="change")
+    return _page(400, email_form=form)
+
+
+@bp.post("/sessions/others")
+@role_required(Role.REVIEWER)
+def end_other_sessions():
+    form = EndOtherSessionsForm()
+    if not form.validate_on_submit():
+        return _page(400, sessions_form=form)
+    ended = sessions.end_all(current_user, keep=current_token())
+    db.session.commit()
+    flash(f"Logged out everywhere else ({ended} other session{'' if ended == 1 else 's'}).", "success")
+    return redirect(url_for("account.index"))
 
 
 @bp.get("/data.json")
@@ -87,9 +136,8 @@ def delete():
             db.session.rollback()
             form.delete_password.errors.append(str(error))
         else:
+            end_session()
             db.session.commit()
-            logout_user()
-            session.clear()
             flash("Your account has been deleted.", "success")
             return redirect(url_for("reading.index"))
     return _page(400, delete_form=form)

@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -22,7 +23,13 @@ class LoginForm(FlaskForm):
         validators=[InputRequired("Enter your password."), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me logged in on this device for 30 days")
+    remember = BooleanField("Keep me logged in on this device")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The label says how long "keep me logged in" lasts, which is a setting (services/sessions.py).
+        days = current_app.config["SESSION_ABSOLUTE_DAYS"]
+        self.remember.label.text = f"Keep me logged in on this device for {days} days"
 
 
 class ResetRequestForm(FlaskForm):
@@ -31,3 +38,7 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, password_confirm = new_password_fields("New password")
+
+
+class ConfirmForm(FlaskForm):
+    """The one button of a mailed link's page: only its POST (with the CSRF token) changes anything."""

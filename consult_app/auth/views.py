@@ -1,18 +1,32 @@
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from consult_app.auth import bp
-from consult_app.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from consult_app.auth.forms import ConfirmForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from consult_app.auth.session import current_token, end_session, start_session
 from consult_app.extensions import db, limiter
 from consult_app.forms import profile_from
 from consult_app.permissions import is_signed_in
-from consult_app.safety import safe_next, start_session
-from consult_app.services import accounts
-from consult_app.services.mail import MailDeliveryError
+from consult_app.safety import safe_next
+from consult_app.services import accounts, email_change
 
 AUTH_LIMIT = "10 per minute; 50 per hour"
 MAIL_LIMIT = "5 per minute; 20 per hour"
-MAIL_FAILED = "We could not send email just now, so nothing was saved. Please try again in a few minutes."
+# One answer for every failed log-in, whatever the reason (wrong password, unknown address, a held-back or
+# locked account: services/throttle.py), so that it never tells whether an account exists.
+LOGIN_FAILED = (
+    "The email address or password is not right. After several failed attempts, "
+    "log-ins to an account are held back for a while."
+)
+LOG_IN = ("auth.login", "Log in")
+REGISTER = ("auth.register", "Register")
+NEW_RESET_LINK = ("auth.request_reset", "Ask for a new password reset link")
+ACCOUNT_PAGE = ("account.index", "Go to your account page")
+
+
+def link_not_valid(message: str, *way_on: tuple[str, str], title: str = "Link not valid"):
+    """The 400 page for a mailed link that cannot be used, with the ways on that make sense for it."""
+    return render_template("auth/message.html", title=title, message=message, way_on=way_on), 400
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -26,24 +40,31 @@ def register():
         except accounts.AccountError as error:
             db.session.rollback()
             form.password.errors.append(str(error))
-        except MailDeliveryError:
-            db.session.rollback()
-            flash(MAIL_FAILED, "error")
-            return render_template("auth/register.html", form=form), 503
         else:
             return render_template("auth/check_email.html", email=form.email.data, purpose="register")
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 def confirm_email(token: str):
+    """GET shows a button and changes nothing (mail scanners follow links); the POST confirms, once, and
+    logs the person in that one time. Any later use logs nobody in."""
+    form = ConfirmForm()
     try:
+        user = accounts.account_for_confirmation(token)
+        if not form.validate_on_submit():
+            status = 400 if form.errors else 200
+            return render_template("auth/confirm.html", form=form, purpose="register", user=user), status
         user = accounts.confirm_email(token)
+    except accounts.AlreadyConfirmedError as error:
+        db.session.rollback()
+        return link_not_valid(str(error), LOG_IN, title="Already confirmed")
     except accounts.AccountError as error:
-        return render_template("auth/message.html", title="Link not valid", message=str(error)), 400
+        return link_not_valid(str(error), REGISTER, LOG_IN)
     accounts.record_login(user)
-    db.session.commit()
     start_session(user)
+    db.session.commit()
     flash("Thank you: your email address is confirmed and you are logged in.", "success")
     return redirect(url_for("reading.index"))
 
@@ -56,30 +77,29 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("The email address or password is not right.")
+            db.session.commit()  # a failure may have locked the account and queued the owner's mail
+            form.password.errors.append(LOGIN_FAILED)
         elif user.email_confirmed_at is None:
             return _unconfirmed(user)
         else:
             accounts.record_login(user)
-            db.session.commit()
             start_session(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(next_url)
     return render_template("auth/login.html", form=form, next_url=next_url), 400 if form.errors else 200
 
 
 def _unconfirmed(user):
     # Only someone who knows the password gets here, so saying the account exists reveals nothing new.
-    try:
-        accounts.resend_confirmation(user)
-    except MailDeliveryError:
-        flash(MAIL_FAILED, "error")
+    accounts.resend_confirmation(user)
+    db.session.commit()
     return render_template("auth/check_email.html", email=user.email, purpose="unconfirmed"), 403
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
+    db.session.commit()
     flash("You are logged out.", "success")
     return redirect(url_for("reading.index"))
 
@@ -89,11 +109,8 @@ def logout():
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        try:
-            accounts.request_password_reset(form.email.data)
-        except MailDeliveryError:
-            flash(MAIL_FAILED, "error")
-            return render_template("auth/reset_request.html", form=form), 503
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
     return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
 
@@ -104,17 +121,44 @@ def reset_password(token: str):
     try:
         user = accounts.user_for_reset(token)
     except accounts.AccountError as error:
-        return render_template("auth/message.html", title="Link not valid", message=str(error)), 400
+        return link_not_valid(str(error), NEW_RESET_LINK, LOG_IN)
     form = ResetPasswordForm()
     form.account_email, form.account_name = user.email, user.display_name
     if form.validate_on_submit():
-        accounts.reset_password(token, form.password.data)
+        try:
+            accounts.reset_password(token, form.password.data)
+        except accounts.AccountError as error:  # used a moment ago by another request
+            db.session.rollback()
+            return link_not_valid(str(error), NEW_RESET_LINK, LOG_IN)
         accounts.record_login(user)
-        db.session.commit()
         start_session(user)
+        db.session.commit()
         flash("Your password has been changed and you are logged in.", "success")
         return redirect(url_for("account.index"))
     return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/change-email/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def change_email(token: str):
+    """The link mailed to a new address: GET shows a button, the POST changes the address (once)."""
+    form = ConfirmForm()
+    # Asked before the change: loading the session afterwards could have to wait for this request's own writes.
+    signed_in = is_signed_in(current_user)
+    try:
+        user, new_email = email_change.pending_change(token)
+        if not form.validate_on_submit():
+            context = {"form": form, "purpose": "change", "user": user, "new_email": new_email}
+            return render_template("auth/confirm.html", **context), 400 if form.errors else 200
+        email_change.change_email(token, keep_session=current_token())
+    except email_change.AddressTakenError as error:
+        db.session.rollback()
+        return link_not_valid(str(error), ACCOUNT_PAGE, title="Address already in use")
+    except accounts.AccountError as error:
+        return link_not_valid(str(error), ACCOUNT_PAGE)
+    db.session.commit()
+    flash("Your email address has been changed. Any other sessions have been logged out.", "success")
+    return redirect(url_for("account.index" if signed_in else "auth.login"))
 
 
 @bp.app_context_processor

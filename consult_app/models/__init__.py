@@ -10,6 +10,8 @@ from consult_app.models.comment import (
     RejectionReason,
 )
 from consult_app.models.document import ConsultationState, Document, Section, Version
+from consult_app.models.mail import MailStatus, OutboxMail
+from consult_app.models.session import UserSession
 from consult_app.models.user import RespondentType, User
 
 __all__ = [
@@ -19,11 +21,14 @@ __all__ = [
     "ConsultationState",
     "Disposition",
     "Document",
+    "MailStatus",
     "ModerationEvent",
+    "OutboxMail",
     "Publication",
     "RejectionReason",
     "RespondentType",
     "Section",
     "User",
+    "UserSession",
     "Version",
 ]

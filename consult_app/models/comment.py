@@ -60,6 +60,10 @@ class Disposition(enum.StrEnum):
 PUBLIC = (Publication.PUBLIC_NAMED.value, Publication.PUBLIC_ANONYMOUS.value)
 RESPONSE_MAX = 10_000
 NOTE_MAX = 1_000
+# How anyone whose account is gone is shown: an author, or a moderator in the trail and the response log.
+DELETED_ACCOUNT = "Deleted account"
+# The actor of an event made by a command (`flask users set-role`), which has no account.
+COMMAND_LINE = "command line"
 
 
 class Comment(db.Model):
@@ -136,7 +140,9 @@ class Comment(db.Model):
 
 class ModerationEvent(db.Model):
     """One change of a comment's status or disposition, or of an account's role. Append-only: the app
-    inserts events and never updates or deletes them (a mapper hook refuses it)."""
+    inserts events and never updates or deletes them (a mapper hook refuses it). The one exception is
+    erasure: when an account is deleted, its name and email leave the label of every event it made
+    (services/moderation.py), so the trail keeps what was done but no longer says by whom."""
 
     __tablename__ = "moderation_events"
     __table_args__ = (
@@ -149,7 +155,7 @@ class ModerationEvent(db.Model):
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Who acted, as shown at the time: the trail still says who once the account is gone.
+    # Who acted, as shown at the time ("Name <email>", or COMMAND_LINE); DELETED_ACCOUNT once the account is gone.
     actor_label: Mapped[str] = mapped_column(String(200))
     field: Mapped[str] = mapped_column(String(20))
     from_value: Mapped[str | None] = mapped_column(String(30))
@@ -158,6 +164,14 @@ class ModerationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment: Mapped[Comment | None] = relationship()
+
+    @property
+    def actor_shown(self) -> str:
+        """Who acted, as pages show it: an account that is gone is DELETED_ACCOUNT, also on events written
+        before deleted accounts' labels were scrubbed (which still hold the name)."""
+        if self.actor_id is None and self.actor_label != COMMAND_LINE:
+            return DELETED_ACCOUNT
+        return self.actor_label
 
     def __repr__(self) -> str:
         return f"<ModerationEvent {self.field} {self.from_value}->{self.to_value}>"

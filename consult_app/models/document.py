@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.extensions import db
@@ -15,6 +15,8 @@ SLUG_MAX = 80
 KEY_MAX = 80
 TITLE_MAX = 300
 SOURCE_PATH_MAX = 1000
+ORGANISER_MAX = 200
+CONTACT_MAX = 254
 
 
 class ConsultationState(enum.StrEnum):
@@ -37,12 +39,26 @@ class Document(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_version_number: Mapped[int] = mapped_column(Integer)
+    # "About this consultation", from the front matter (services/consultation_details.py); "" or [] when absent.
+    organiser: Mapped[str] = mapped_column(String(ORGANISER_MAX), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(CONTACT_MAX), default="", server_default="")
+    why: Mapped[str] = mapped_column(Text, default="", server_default="")
+    how_responses_are_used: Mapped[str] = mapped_column(Text, default="", server_default="")
+    what_happens_next: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # [{"date": "2027-09-30" or "2027-09", "step": "..."}], in date order.
+    timeline: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="document", order_by="Version.number", cascade="all, delete-orphan"
     )
+
+    @property
+    def has_details(self) -> bool:
+        """Whether the front matter says anything about the consultation beyond its dates."""
+        texts = (self.organiser, self.contact, self.why, self.how_responses_are_used, self.what_happens_next)
+        return any(texts) or bool(self.timeline)
 
     def consultation_state(self, now: datetime | None = None) -> ConsultationState:
         """Where the consultation stands at `now`: the window is [opens_at, closes_at)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -56,13 +55,8 @@ RESPONDENT_LABELS = {
 }
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class User(UserMixin, db.Model):
-    """A registered account. Flask-Login identifies it by `session_token`, so rotating the token ends
-    every session and remember-me cookie of the account at once."""
+    """A registered account. Its log-in sessions are rows of `models.session.UserSession`."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -80,14 +74,30 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.REVIEWER.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The token of the session this object was loaded through or logged in with (consult_app/auth/session.py),
+    # not a column: Flask-Login keeps get_id() in the cookies, and they must name a session, not the account.
+    login_token = None
+
+    def get_id(self) -> str | None:
+        return self.login_token
+
+    # Flask-Login's UserMixin compares users by get_id(); an account is the same account whatever session it came
+    # through, so compare the rows instead.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -106,9 +116,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
-
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -14,10 +14,11 @@ def _filters() -> export.ExportFilters:
     return filters
 
 
-def _download(chunks, mimetype: str, filename: str) -> Response:
+def _download(chunks, content_type: str, filename: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    # stream_with_context keeps the database session open while the rows stream out.
-    return Response(stream_with_context(chunks), mimetype=mimetype, headers=headers)
+    # stream_with_context keeps the database session open while the rows stream out. `content_type`, not
+    # `mimetype`: werkzeug adds "; charset=utf-8" to a text/* mimetype, which would name the charset twice.
+    return Response(stream_with_context(chunks), content_type=content_type, headers=headers)
 
 
 @bp.get("/export.csv")

@@ -102,7 +102,7 @@ def import_check():
     except importer.ImportFileError as error:
         form.file.errors.append(str(error))
         return _upload_page(form, status=400)
-    plan = importer.plan(parsed)
+    plan = importer.plan(parsed, current_user)
     token = plan_token(plan, current_user.id) if plan.changes and not plan.errors else None
     too_large = token is not None and len(token) > current_app.config["MAX_CONTENT_LENGTH"] - TOKEN_ROOM
     return render_template(

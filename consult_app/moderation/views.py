@@ -7,7 +7,6 @@ from consult_app.moderation.forms import DecisionForm, DispositionForm, QueueFil
 from consult_app.permissions import Role, can_moderate, role_required
 from consult_app.safety import safe_next
 from consult_app.services import comments, moderation
-from consult_app.services.mail import MailDeliveryError
 
 
 def _filters(form: QueueFilterForm) -> moderation.QueueFilters:
@@ -45,18 +44,12 @@ def queue():
 
 
 def _decided(decided: list, words: str):
-    """Commit, tell the authors, and go back to where the moderator was."""
-    db.session.commit()
-    failed = []
+    """Queue the authors' mail, commit it with the decisions, and go back to where the moderator was."""
     for comment in decided:
-        try:
-            moderation.notify_author(comment)
-        except MailDeliveryError:
-            failed.append(comment.reference)
+        moderation.notify_author(comment)
+    db.session.commit()
     references = ", ".join(comment.reference for comment in decided)
     flash(f"{references} {words}.", "success")
-    if failed:
-        flash(f"The decision stands, but the author of {', '.join(failed)} could not be emailed.", "error")
     return redirect(safe_next(request.form.get("next"), url_for("moderation.queue")))
 
 

@@ -1,4 +1,4 @@
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request, send_from_directory
 from flask_login import current_user
 
 from consult_app import http_cache
@@ -7,6 +7,9 @@ from consult_app.permissions import can_comment
 from consult_app.reading import bp
 from consult_app.services import reading
 from consult_app.services.guidance import compare_versions
+from consult_app.services.privacy import privacy_notice
+
+FAVICON_MAX_AGE = 7 * 24 * 3600
 
 
 @limiter.request_filter
@@ -93,4 +96,14 @@ def healthz():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("reading/privacy.html")
+    from consult_app.comments.forms import PUBLICATION_LABELS
+
+    return render_template("reading/privacy.html", notice=privacy_notice(), publications=PUBLICATION_LABELS)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; answering spares every first visit a 404."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=FAVICON_MAX_AGE
+    )

@@ -10,16 +10,17 @@ import logging
 import secrets
 from dataclasses import asdict, dataclass
 
-from flask import url_for
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import generate_password_hash
 
+from consult_app import links
 from consult_app.extensions import db
 from consult_app.models import RespondentType, User
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
 from consult_app.models.user import password_method
 from consult_app.permissions import Role, can_manage_account
-from consult_app.services import mail, tokens
+from consult_app.services import mail, sessions, throttle, tokens
 from consult_app.services.moderation import record_event
 from consult_app.services.passwords import password_problem
 from consult_app.signals import account_deleting, account_exporting, profile_changed
@@ -75,13 +76,14 @@ def register(email: str, password: str, profile: Profile) -> None:
     if existing is not None:
         # Spend the same hashing time as a new account would, so timing does not tell either.
         User(password_hash="").set_password(password)
-        mail.send_mail(existing.email, "You already have an account", _already_registered_text(existing))
+        link = links.external_url("auth.request_reset")
+        mail.send_template(existing.email, "mail/already_registered.txt", user=existing, link=link)
         return
     _check_password(password, email, profile.display_name)
     user = _new_user(email, password, profile, Role.REVIEWER)
     user.privacy_accepted_at = utcnow()
     db.session.flush()
-    mail.send_mail(user.email, "Confirm your email address", _confirmation_text(user))
+    resend_confirmation(user)
 
 
 def _new_user(email: str, password: str, profile: Profile, role: Role) -> User:
@@ -98,53 +100,108 @@ def _check_password(password: str, email: str, name: str) -> None:
         raise AccountError(problem)
 
 
-def confirm_email(token: str) -> User:
+class AlreadyConfirmedError(AccountError):
+    """A confirmation link used again: it logs nobody in."""
+
+
+def account_for_confirmation(token: str) -> User:
+    """The account a confirmation link is for, changing nothing (what the page with the button shows).
+
+    Raises AlreadyConfirmedError once the address is confirmed, and AccountError for a link that is forged, cut
+    short, expired, made for something else (a reset link), or for an account that is gone or deactivated."""
     payload = tokens.read_token(tokens.CONFIRM_EMAIL, token) or {}
-    user = db.session.get(User, payload.get("user", -1))
-    if user is None or user.email != payload.get("email"):
+    user = user_in(payload)
+    if user is None or not user.active or user.email != payload.get("email"):
         raise AccountError("This confirmation link is not valid or has expired. Register again to get a new one.")
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+    if user.email_confirmed_at is not None:
+        raise AlreadyConfirmedError("Your email address is already confirmed. Please log in.")
     return user
+
+
+def confirm_email(token: str) -> User:
+    """Confirm the address of a confirmation link, once: the second use of the link, even at the same
+    moment from another process, raises AlreadyConfirmedError (a compare-and-set on email_confirmed_at)."""
+    user = account_for_confirmation(token)
+    confirmed = db.session.execute(
+        update(User).where(User.id == user.id, User.email_confirmed_at.is_(None)).values(email_confirmed_at=utcnow())
+    )
+    if confirmed.rowcount != 1:
+        raise AlreadyConfirmedError("Your email address is already confirmed. Please log in.")
+    log.info("email confirmed: user=%r", user.id)
+    return user
+
+
+def user_in(payload: dict) -> User | None:
+    """The account a signed link's payload names, if any (a payload is ours, but checked all the same)."""
+    user_id = payload.get("user")
+    # A 32-bit id column: a larger number names nobody (and PostgreSQL or SQLite would refuse to compare it).
+    return db.session.get(User, user_id) if type(user_id) is int and 0 < user_id < 2**31 else None
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active account with this email and password, or None (for every kind of failure alike)."""
+    """The active account with this email and password, or None, for every kind of failure alike: a wrong
+    password, an unknown or deactivated account, or an account whose log-ins are held back or locked after
+    repeated failures (services.throttle). Each takes about one password hash's time."""
+    if throttle.is_refused(email):
+        User(password_hash=_dummy_hash()).check_password(password)
+        log.info("failed log-in: account=%s reason=%r", throttle.account_key(email), "throttled")
+        _count_failure(email, None)
+        return None
     user = find_by_email(email)
     if user is None:
         User(password_hash=_dummy_hash()).check_password(password)
-        log.info("failed log-in: unknown email=%r", normalise_email(email))
+        log.info("failed log-in: unknown account=%s", throttle.account_key(email))
+        _count_failure(email, None)
         return None
     if not user.check_password(password) or not user.active:
-        log.info("failed log-in: email=%r reason=%r", user.email, "inactive" if user.active is False else "password")
+        log.info("failed log-in: user=%r reason=%r", user.id, "inactive" if user.active is False else "password")
+        _count_failure(email, user)
         return None
+    throttle.forget(email)
     return user
+
+
+def _count_failure(email: str, user: User | None) -> None:
+    if not throttle.record_failure(email):
+        return
+    user = user or find_by_email(email)
+    if user is None or not user.active:
+        log.warning("log-ins locked after repeated failures: unknown account=%s", throttle.account_key(email))
+        return
+    log.warning("log-ins locked after repeated failures: user=%r", user.id)
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    link = links.external_url("auth.request_reset")
+    mail.send_template(user.email, "mail/account_locked.txt", user=user, minutes=minutes, link=link)
 
 
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
-    log.info("log-in: email=%r role=%r", user.email, user.role)
+    log.info("log-in: user=%r role=%r", user.id, user.role)
 
 
 def resend_confirmation(user: User) -> None:
-    mail.send_mail(user.email, "Confirm your email address", _confirmation_text(user))
+    """Queue a mail with a link that confirms the account's address (at registration and at each log-in
+    attempt before it is confirmed)."""
+    token = tokens.make_token(tokens.CONFIRM_EMAIL, {"user": user.id, "email": user.email})
+    link = links.external_url("auth.confirm_email", token=token)
+    mail.send_template(user.email, "mail/confirm_email.txt", user=user, link=link)
 
 
 def request_password_reset(email: str) -> None:
     """Mail a reset link when an active account has this email; say nothing either way."""
     user = find_by_email(email)
     if user is None or not user.active:
-        log.info("password reset asked for unknown or inactive email=%r", normalise_email(email))
+        log.info("password reset asked for an unknown or inactive account=%s", throttle.account_key(email))
         return
     token = tokens.make_token(tokens.RESET_PASSWORD, {"user": user.id, "hash": _fingerprint(user)})
-    link = url_for("auth.reset_password", token=token, _external=True)
-    mail.send_mail(user.email, "Reset your password", _reset_text(user, link))
+    link = links.external_url("auth.reset_password", token=token)
+    mail.send_template(user.email, "mail/reset_password.txt", user=user, link=link)
 
 
 def user_for_reset(token: str) -> User:
     """The account a reset link is for; AccountError when the link is invalid, expired or already used."""
     payload = tokens.read_token(tokens.RESET_PASSWORD, token) or {}
-    user = db.session.get(User, payload.get("user", -1))
+    user = user_in(payload)
     # The fingerprint of the password hash changes with the password, so a used link stops working.
     if user is None or not user.active or payload.get("hash") != _fingerprint(user):
         raise AccountError("This reset link has expired or has already been used. Ask for a new one.")
@@ -152,14 +209,18 @@ def user_for_reset(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set the password a reset link was for; every session of the account ends, and a log-in lock is
+    lifted (the link proved the address)."""
     user = user_for_reset(token)
     _set_new_password(user, new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the reset link proved the address
+    throttle.forget(user.email)
     return user
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password; every session of the account ends (the view gives the person a new one)."""
     if not user.check_password(current_password):
         raise AccountError("Your current password is not right.")
     _set_new_password(user, new_password)
@@ -168,8 +229,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def _set_new_password(user: User, new_password: str) -> None:
     _check_password(new_password, user.email, user.display_name)
     user.set_password(new_password)
-    user.rotate_session_token()  # every other session of this account ends here
-    log.info("password changed: email=%r", user.email)
+    sessions.end_all(user)
+    log.info("password changed: user=%r", user.id)
 
 
 def _fingerprint(user: User) -> str:
@@ -189,9 +250,10 @@ def set_role(actor: User, target: User, role: Role) -> None:
     _check_manageable(actor, target)
     if target.role == role.value:
         return
-    log.info("role changed: by=%r user=%r from=%r to=%r", actor.email, target.email, target.role, role.value)
+    log.info("role changed: by=%r user=%r from=%r to=%r", actor.id, target.id, target.role, role.value)
     record_event(actor, "role", target.role, role.value, subject=target)
     target.role = role.value
+    sessions.end_all(target)  # the new role applies from the next log-in, in every browser alike
 
 
 def set_active(actor: User, target: User, active: bool) -> None:
@@ -200,8 +262,8 @@ def set_active(actor: User, target: User, active: bool) -> None:
         return
     target.active = active
     if not active:
-        target.rotate_session_token()  # a deactivated account's cookies stop working at once
-    log.info("account %s: by=%r user=%r", "reactivated" if active else "deactivated", actor.email, target.email)
+        sessions.end_all(target)  # a deactivated account's cookies stop working at once
+    log.info("account %s: by=%r user=%r", "reactivated" if active else "deactivated", actor.id, target.id)
 
 
 def _check_manageable(actor: User, target: User) -> None:
@@ -215,9 +277,10 @@ def set_role_by_email(email: str, role: Role) -> User:
     user = find_by_email(email)
     if user is None:
         raise AccountError(f"There is no account with the email {normalise_email(email)}.")
-    log.info("role changed: by=%r user=%r from=%r to=%r", "command line", user.email, user.role, role.value)
+    log.info("role changed: by=%r user=%r from=%r to=%r", "command line", user.id, user.role, role.value)
     if user.role != role.value:
         record_event(None, "role", user.role, role.value, subject=user)
+        sessions.end_all(user)
     user.role = role.value
     return user
 
@@ -268,36 +331,11 @@ def delete_account(user: User, password: str) -> None:
     if not user.check_password(password):
         raise AccountError("Your password is not right; your account was not deleted.")
     account_deleting.send(user)
-    log.info("account deleted: id=%r", user.id)
+    sessions.end_all(user)  # the foreign key would cascade too; this says so where it happens
+    log.info("account deleted: user=%r", user.id)
     db.session.delete(user)
     db.session.flush()
 
 
 def respondent_choices() -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in RespondentType]
-
-
-def _confirmation_text(user: User) -> str:
-    token = tokens.make_token(tokens.CONFIRM_EMAIL, {"user": user.id, "email": user.email})
-    link = url_for("auth.confirm_email", token=token, _external=True)
-    return (
-        f"Hello {user.display_name},\n\nPlease confirm your email address to finish registering with Consult:\n\n"
-        f"{link}\n\nThe link works for three days. If you did not register, ignore this message.\n"
-    )
-
-
-def _already_registered_text(user: User) -> str:
-    link = url_for("auth.request_reset", _external=True)
-    return (
-        f"Hello {user.display_name},\n\nSomeone (perhaps you) tried to register with Consult using this email "
-        f"address, but you already have an account. Log in, or if you forgot your password, reset it here:\n\n"
-        f"{link}\n\nIf this was not you, you can ignore this message.\n"
-    )
-
-
-def _reset_text(user: User, link: str) -> str:
-    return (
-        f"Hello {user.display_name},\n\nUse this link to choose a new password for Consult:\n\n{link}\n\n"
-        "The link works for one hour and only once. If you did not ask for it, ignore this message: "
-        "your password has not changed.\n"
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from consult_app.extensions import db
@@ -18,7 +18,7 @@ from consult_app.models.comment import BODY_MAX, PUBLIC, QUOTE_MAX
 from consult_app.models.types import utcnow
 from consult_app.permissions import can_comment, can_moderate
 from consult_app.signals import account_deleting, account_exporting, profile_changed
-from consult_app.text import html_to_text, render_comment
+from consult_app.text import MAX_NESTING, NestingError, html_to_text, render_comment
 
 
 class CommentError(ValueError):
@@ -144,11 +144,18 @@ def _checked(draft: Draft, section: Section) -> dict:
         raise CommentError("The quoted passage is not in this section. Copy it exactly from the text.", "quote")
     return {
         "body_md": body,
-        "body_html": render_comment(body),
+        "body_html": _body_html(body),
         "kind": draft.kind,
         "quote": quote,
         "publication": draft.publication,
     }
+
+
+def _body_html(body: str) -> str:
+    try:
+        return render_comment(body)
+    except NestingError as error:  # a comment nobody writes by hand, refused before it costs time to show
+        raise CommentError(f"Your comment has {error}; flatten it to at most {MAX_NESTING}.", "body") from None
 
 
 def _checked_parent(parent_id: int | None, document: Document, key: str) -> Comment | None:
@@ -179,6 +186,12 @@ def may_see(viewer, comment: Comment) -> bool:
     return can_comment(viewer) and comment.author_id == viewer.id
 
 
+def published(comment=Comment):
+    """SQL condition for the comments everyone may read (what may_see allows a visitor): approved and public.
+    `comment` may be an alias of Comment."""
+    return and_(comment.status == CommentStatus.APPROVED.value, comment.publication.in_(PUBLIC))
+
+
 def section_threads(document: Document, key: str, viewer) -> list[Thread]:
     """The comments of a section that `viewer` may see, oldest first, replies under their comment."""
     visible = [c for c in _section_comments(document, key, viewer) if may_see(viewer, c)]
@@ -207,11 +220,7 @@ def public_counts(document: Document) -> dict[str, int]:
     """Approved comments anyone can read, per section key."""
     statement = (
         select(Comment.section_key, func.count())
-        .where(
-            Comment.document_id == document.id,
-            Comment.status == CommentStatus.APPROVED.value,
-            Comment.publication.in_(PUBLIC),
-        )
+        .where(Comment.document_id == document.id, published())
         .group_by(Comment.section_key)
     )
     return dict(db.session.execute(statement).all())

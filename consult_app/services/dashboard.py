@@ -17,11 +17,22 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from consult_app.extensions import db
-from consult_app.models import Comment, CommentKind, CommentStatus, Document, RespondentType, Section, User, Version
+from consult_app.models import (
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Disposition,
+    Document,
+    RespondentType,
+    Section,
+    User,
+    Version,
+)
+from consult_app.models.comment import DELETED_ACCOUNT
+from consult_app.services.comments import published
 
 STATUSES: tuple[str, ...] = tuple(status.value for status in CommentStatus)
 KINDS: tuple[str, ...] = tuple(kind.value for kind in CommentKind)
-DELETED_ACCOUNT = "Deleted account"
 REMOVED_SECTIONS = "Sections removed from the document"
 
 
@@ -53,6 +64,8 @@ class SectionRow:
     counts: Counts = field(default_factory=Counts)
     key: str | None = None
     removed: bool = False
+    number: int | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,42 @@ def build_dashboard(document_slug: str | None = None, *, zone: tzinfo | None = N
     )
 
 
-# --- queries, each over every document asked for ----------------------------------------------------------
+@dataclass
+class PublishedFigures:
+    """The dashboard's counts over the comments everyone may read (services/comments.published), for the public
+    statistics: every section, kind, respondent type and disposition is present, zeros included."""
+
+    sections: list[SectionRow]
+    total: Counts
+    # Every respondent type's code, then None for the comments whose author deleted the account.
+    respondents: dict[str | None, int]
+    # Every disposition, then None for the comments not answered yet.
+    dispositions: dict[str | None, int]
+
+
+def published_figures(document: Document) -> PublishedFigures:
+    """Four queries, whatever the number of comments."""
+    ids, only_published = [document.id], published()
+    sections, total = _section_rows(
+        _current_sections(ids)[document.id], _status_kind_counts(ids, only_published)[document.id]
+    )
+    respondents = _respondent_counts(ids, only_published)[document.id]
+    dispositions = _disposition_counts(ids, only_published)[document.id]
+    return PublishedFigures(
+        sections=sections,
+        total=total,
+        respondents={
+            **{kind.value: respondents.get(kind.value, 0) for kind in RespondentType},
+            None: respondents.get(None, 0),
+        },
+        dispositions={
+            **{kind.value: dispositions.get(kind.value, 0) for kind in Disposition},
+            None: dispositions.get(None, 0),
+        },
+    )
+
+
+# --- queries, each over every document asked for; `where` narrows the comments counted --------------------
 
 
 def _current_sections(ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
@@ -149,7 +197,7 @@ def _current_sections(ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
     return found
 
 
-def _status_kind_counts(ids: list[int]) -> dict[int, list[tuple[str, str, str, int, int]]]:
+def _status_kind_counts(ids: list[int], where=None) -> dict[int, list[tuple[str, str, str, int, int]]]:
     """(section key, status, kind, comments, comments with a disposition) per document."""
     statement = (
         select(
@@ -161,7 +209,7 @@ def _status_kind_counts(ids: list[int]) -> dict[int, list[tuple[str, str, str, i
             # COUNT(column) skips NULLs on every database: the comments that have a disposition.
             func.count(Comment.disposition),
         )
-        .where(Comment.document_id.in_(ids))
+        .where(Comment.document_id.in_(ids), *_narrowed(where))
         .group_by(Comment.document_id, Comment.section_key, Comment.status, Comment.kind)
     )
     found: dict[int, list[tuple[str, str, str, int, int]]] = defaultdict(list)
@@ -170,18 +218,35 @@ def _status_kind_counts(ids: list[int]) -> dict[int, list[tuple[str, str, str, i
     return found
 
 
-def _respondent_counts(ids: list[int]) -> dict[int, dict[str | None, int]]:
+def _respondent_counts(ids: list[int], where=None) -> dict[int, dict[str | None, int]]:
     """Comments per author's respondent type; None stands for comments whose author deleted the account."""
     statement = (
         select(Comment.document_id, User.respondent_type, func.count())
         .outerjoin(User, Comment.author_id == User.id)
-        .where(Comment.document_id.in_(ids))
+        .where(Comment.document_id.in_(ids), *_narrowed(where))
         .group_by(Comment.document_id, User.respondent_type)
     )
     found: dict[int, dict[str | None, int]] = defaultdict(dict)
     for document_id, respondent_type, count in db.session.execute(statement):
         found[document_id][respondent_type] = count
     return found
+
+
+def _disposition_counts(ids: list[int], where=None) -> dict[int, dict[str | None, int]]:
+    """Comments per disposition; None stands for comments without one."""
+    statement = (
+        select(Comment.document_id, Comment.disposition, func.count())
+        .where(Comment.document_id.in_(ids), *_narrowed(where))
+        .group_by(Comment.document_id, Comment.disposition)
+    )
+    found: dict[int, dict[str | None, int]] = defaultdict(dict)
+    for document_id, disposition, count in db.session.execute(statement):
+        found[document_id][disposition] = count
+    return found
+
+
+def _narrowed(where) -> tuple:
+    return () if where is None else (where,)
 
 
 def _timestamps(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
@@ -206,15 +271,11 @@ def _document_dashboard(
     times: list[tuple[datetime, datetime | None]],
     zone: tzinfo,
 ) -> DocumentDashboard:
-    rows = {key: SectionRow(f"{number}. {title}", key=key) for key, number, title in sections}
-    removed = SectionRow(REMOVED_SECTIONS, removed=True)
-    total, responded, answerable = Counts(), 0, 0
-    for key, status, kind, count, with_disposition in counts:
-        rows.get(key, removed).counts.add(status, kind, count)
-        total.add(status, kind, count)
+    section_rows, total = _section_rows(sections, counts)
+    responded, answerable = 0, 0
+    for _, status, _, count, with_disposition in counts:
         if status != CommentStatus.WITHDRAWN.value:
             responded, answerable = responded + with_disposition, answerable + count
-    section_rows = list(rows.values()) + ([removed] if removed.counts.total else [])
     waits = [decided - created for created, decided in times if decided is not None]
     return DocumentDashboard(
         document=document,
@@ -226,6 +287,22 @@ def _document_dashboard(
         median_decision=median_duration(waits),
         decided=len(waits),
     )
+
+
+def _section_rows(
+    sections: list[tuple[str, int, str]], counts: list[tuple[str, str, str, int, int]]
+) -> tuple[list[SectionRow], Counts]:
+    """A row per section of the current version, then one for every comment whose section is gone (when there
+    are any), and the totals."""
+    rows = {
+        key: SectionRow(f"{number}. {title}", key=key, number=number, title=title) for key, number, title in sections
+    }
+    removed = SectionRow(REMOVED_SECTIONS, removed=True, title=REMOVED_SECTIONS)
+    total = Counts()
+    for key, status, kind, count, _ in counts:
+        rows.get(key, removed).counts.add(status, kind, count)
+        total.add(status, kind, count)
+    return list(rows.values()) + ([removed] if removed.counts.total else []), total
 
 
 def _respondent_bars(counts: dict[str | None, int]) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 
 from consult_app.extensions import db
-from consult_app.models import Comment, Document, ModerationEvent, Section, User, Version
+from consult_app.models import Comment, Document, ModerationEvent, OutboxMail, Section, User, Version
 from consult_app.models.types import utcnow
 from consult_app.permissions import Role
 from consult_app.services import accounts, comments, moderation
@@ -99,7 +99,7 @@ def has_data() -> bool:
 def reset() -> None:
     """Remove every row, children first, keeping the schema."""
     db.session.execute(update(Comment).values(parent_id=None))  # replies point at comments: unlink first
-    for model in (ModerationEvent, Comment, User, Section, Version, Document):
+    for model in (OutboxMail, ModerationEvent, Comment, User, Section, Version, Document):
         db.session.execute(delete(model))
     db.session.flush()
 

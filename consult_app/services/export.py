@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Document, Section, User, Version
+from consult_app.models.comment import DELETED_ACCOUNT
 
 COLUMNS = (
     "reference",
@@ -47,7 +48,6 @@ COLUMNS = (
     "responded_by",
     "responded_at",
 )
-DELETED_ACCOUNT = "Deleted account"
 # A spreadsheet runs a cell that starts with one of these as a formula; a leading ' makes it text. A value that
 # starts with ' itself gets one more, so that the importer can always take the guard off again: without it,
 # "'-' means no data" would come back from a spreadsheet as "-' means no data".
@@ -195,14 +195,21 @@ def _as_row(record) -> dict[str, str]:
         "organisation": organisation if has_author else "",
         "respondent_type": respondent_type if has_author else "",
         "country": country if has_author else "",
-        "moderated_by": moderator_name or "",
+        "moderated_by": _staff(moderator_name, moderated_at),
         "moderated_at": iso(moderated_at),
         "moderation_reason": reason,
         "disposition": disposition or "",
         "response": response,
-        "responded_by": responder_name or "",
+        "responded_by": _staff(responder_name, responded_at),
         "responded_at": iso(responded_at),
     }
+
+
+def _staff(name: str | None, acted_at: datetime | None) -> str:
+    """The moderator who acted; when they did (`acted_at`) but their account is gone, DELETED_ACCOUNT."""
+    if name is not None:
+        return name
+    return DELETED_ACCOUNT if acted_at is not None else ""
 
 
 def iso(moment: datetime | None) -> str:

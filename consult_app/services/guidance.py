@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -43,7 +43,7 @@ class LoadReport:
             counts = f"{len(self.changed)} changed, {len(self.added)} added, {len(self.removed)} removed"
             return f"{self.slug}: new version {self.version} ({counts}; {self.path})"
         if self.action == "metadata_updated":
-            return f"{self.slug}: version {self.version} unchanged; summary or consultation dates updated"
+            return f"{self.slug}: version {self.version} unchanged; summary, consultation dates or details updated"
         return f"{self.slug}: unchanged (version {self.version})"
 
 
@@ -113,6 +113,7 @@ def _set_metadata(document: Document, parsed: ParsedDocument) -> bool:
         "source_path": parsed.path,
         "opens_at": parsed.opens_at,
         "closes_at": parsed.closes_at,
+        **asdict(parsed.details),
     }
     changed = False
     for name, value in values.items():

@@ -18,10 +18,14 @@ import yaml
 
 from consult_app.models.document import KEY_MAX, SLUG_MAX, SOURCE_PATH_MAX, TITLE_MAX
 from consult_app.models.types import UNSTORABLE, is_storable
-from consult_app.text import Removal, render_guidance
+from consult_app.services.consultation_details import DETAIL_KEYS, ConsultationDetails, check_details
+from consult_app.services.guidance_errors import GuidanceError
+from consult_app.text import NestingError, Removal, render_guidance
+
+__all__ = ["GuidanceError", "ParsedDocument", "ParsedSection", "parse_file", "parse_text", "slugify"]
 
 FRONT_MATTER_FENCE = "---"
-KNOWN_KEYS = {"title", "slug", "summary", "consultation"}
+KNOWN_KEYS = {"title", "slug", "summary", "consultation", *DETAIL_KEYS}
 CONSULTATION_KEYS = {"opens", "closes"}
 SUMMARY_MAX = 2000
 MIN_YEAR, MAX_YEAR = 2, 9998
@@ -32,18 +36,6 @@ RESERVED_KEY = re.compile(r"^v\d+$")
 HEADING = re.compile(r"^##(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 EXPLICIT_KEY = re.compile(r"^(?P<title>.*?)[ \t]*\{#(?P<key>[^}]*)\}$")
 FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
-
-
-class GuidanceError(Exception):
-    """A source file that cannot be loaded; names the file and, where known, the line."""
-
-    def __init__(self, path: str, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.path, self.line, self.message = path, line, message
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -69,6 +61,8 @@ class ParsedDocument:
     preamble_html: str
     sections: list[ParsedSection]
     warnings: list[str] = field(default_factory=list)
+    # Who runs the consultation, why, what follows: front matter only, like the summary (not in content_hash).
+    details: ConsultationDetails = field(default_factory=ConsultationDetails)
 
     @property
     def content_hash(self) -> str:
@@ -195,7 +189,20 @@ def _check_front_matter(meta: dict, lines: list[str], path: str, default_slug: s
             f"slug '{slug}' must be lower-case letters, digits and single hyphens, e.g. 'ml-ethics'",
         )
     opens_at, closes_at = _consultation(meta.get("consultation"), lines, path)
-    return {"slug": slug, "title": title, "summary": summary, "opens_at": opens_at, "closes_at": closes_at}
+    details = check_details(meta, "\n".join(lines[1 : _front_matter_end(lines)]), path)
+    return {
+        "slug": slug,
+        "title": title,
+        "summary": summary,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "details": details,
+    }
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """The index of the line closing the front matter (`_front_matter` found that there is one)."""
+    return next(index for index in range(1, len(lines)) if lines[index].strip() in (FRONT_MATTER_FENCE, "..."))
 
 
 def _text_field(meta: dict, key: str, limit: int, lines: list[str], path: str, *, required: bool) -> str:
@@ -311,11 +318,20 @@ def _heading(line: str, number: int, path: str) -> tuple[str, str]:
 def _render(source_md: str, lines: list[str], start: int, end: int, path: str, warnings: list[str]) -> str:
     try:
         rendered = render_guidance(source_md)
-    except RecursionError:  # Python-Markdown recurses once per level of a nested list
-        raise GuidanceError(path, start + 1, "the Markdown is nested too deeply to be shown") from None
+    except NestingError as error:
+        where = f" from line {_file_line(source_md, lines, start, error.line)}" if error.line else ""
+        raise GuidanceError(path, start + 1, f"the Markdown is nested too deeply to be shown: {error}{where}") from None
     found = sorted((_find_line(lines, start, end, removal), removal.description) for removal in rendered.removed)
     warnings.extend(f"{path}:{line}: removed {description}; it will not be shown" for line, description in found)
     return rendered.html
+
+
+def _file_line(source_md: str, lines: list[str], start: int, line: int) -> int:
+    """The file's line number of line `line` (from 1) of a section's (or the preamble's) stripped Markdown."""
+    body = start + 1 if HEADING.match(lines[start]) else start
+    first_in_file = next(index for index in range(body, len(lines)) if lines[index].strip())
+    first_in_source = next(number for number, text in enumerate(source_md.split("\n")) if text.strip())
+    return first_in_file + 1 + (line - 1 - first_in_source)
 
 
 def _find_line(lines: list[str], start: int, end: int, removal: Removal) -> int:

@@ -7,8 +7,9 @@ Three steps, shared by the web pages and `flask import dispositions`:
   read at all raises ImportFileError; every problem with a row is a RowError with the physical line the row
   starts on. Rows with neither disposition nor response are "no answer yet" and skipped: an import never
   removes a disposition.
-- `plan(parsed)` compares the rows with the database: rows naming no comment (or a withdrawn one) become
-  errors, rows that differ from the comment become Changes, the rest are counted as unchanged.
+- `plan(parsed, moderator)` compares the rows with the database: rows naming no comment (or a withdrawn one,
+  or one the importing moderator wrote) become errors, rows that differ from the comment become Changes, the
+  rest are counted as unchanged.
 - `apply(moderator, plan, override)` writes the changes through moderation.set_disposition, all or nothing.
 
 Conflicts. The export writes each comment's `responded_at`. When the database's responded_at (as export.iso
@@ -34,7 +35,7 @@ from sqlalchemy import select
 from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Disposition, User
 from consult_app.models.comment import RESPONSE_MAX
-from consult_app.permissions import can_moderate
+from consult_app.permissions import can_moderate, can_respond
 from consult_app.services import moderation
 from consult_app.services.export import FORMULA_STARTS, iso
 
@@ -259,10 +260,13 @@ class _State:
     response: str
     responded_at: str
     status: str
+    author_id: int | None
 
 
-def plan(parsed: ParsedFile) -> Plan:
-    """Compare each parsed row with its comment; nothing is written."""
+def plan(parsed: ParsedFile, moderator: User | None = None) -> Plan:
+    """Compare each parsed row with its comment; nothing is written. With the `moderator` who imports, a change
+    to a comment they wrote is a row error (nobody answers their own comment); a dry run without one cannot
+    tell, and apply() refuses such a change anyway."""
     states = _states([row.comment_id for row in parsed.rows])
     result = Plan(errors=list(parsed.errors), unanswered=parsed.unanswered, has_responded_at=parsed.has_responded_at)
     for row in parsed.rows:
@@ -273,6 +277,9 @@ def plan(parsed: ParsedFile) -> Plan:
             result.unchanged += 1
         elif state.status == CommentStatus.WITHDRAWN.value:
             message = f"{row.reference} was withdrawn by its author: its disposition cannot change."
+            result.errors.append(RowError(row.line, row.reference, message))
+        elif moderator is not None and not can_respond(moderator, state):
+            message = f"{row.reference} is your own comment: another moderator must record its disposition."
             result.errors.append(RowError(row.line, row.reference, message))
         else:
             result.changes.append(_change(row, state, parsed.has_responded_at))
@@ -308,11 +315,11 @@ def _states(ids: list[int]) -> dict[int, _State]:
     states = {}
     for start in range(0, len(ids), BATCH):
         statement = select(
-            Comment.id, Comment.disposition, Comment.response, Comment.responded_at, Comment.status
+            Comment.id, Comment.disposition, Comment.response, Comment.responded_at, Comment.status, Comment.author_id
         ).where(Comment.id.in_(ids[start : start + BATCH]))
         for record in db.session.execute(statement):
             states[record.id] = _State(
-                record.disposition or "", record.response, iso(record.responded_at), record.status
+                record.disposition or "", record.response, iso(record.responded_at), record.status, record.author_id
             )
     return states
 

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.orm import selectinload
 
+from consult_app import links
 from consult_app.extensions import db
 from consult_app.models import (
     Comment,
@@ -26,10 +26,11 @@ from consult_app.models import (
     RejectionReason,
     User,
 )
-from consult_app.models.comment import MAX_ID, NOTE_MAX, RESPONSE_MAX
+from consult_app.models.comment import COMMAND_LINE, DELETED_ACCOUNT, MAX_ID, NOTE_MAX, RESPONSE_MAX
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
-from consult_app.permissions import can_moderate
+from consult_app.permissions import can_decide, can_moderate, can_respond
 from consult_app.services import mail
+from consult_app.signals import account_deleting
 
 QUEUE_PER_PAGE = 20
 # Counting 200,000 pending comments costs more than showing a page of them; past this many, "more than".
@@ -77,7 +78,7 @@ class QueueFilters:
 
 
 def actor_label(user: User | None) -> str:
-    return f"{user.display_name} <{user.email}>" if user is not None else "command line"
+    return f"{user.display_name} <{user.email}>" if user is not None else COMMAND_LINE
 
 
 def record_event(
@@ -295,7 +296,7 @@ def _decidable(moderator: User, comment: Comment | None, comment_id: int) -> Com
         raise ModerationError("Only moderators decide on comments.", 403)
     if comment is None:
         raise ModerationError(f"There is no comment C-{comment_id:06d}.", 404)
-    if comment.author_id == moderator.id:
+    if not can_decide(moderator, comment):
         raise ModerationError(f"{comment.reference} is your own comment: another moderator must decide it.", 403)
     if comment.status != CommentStatus.PENDING.value:
         raise ModerationError(f"{comment.reference} was already decided ({comment.status}).", 409)
@@ -330,9 +331,15 @@ def _apply(moderator: User, comment: Comment, decision: Decision, reason: str | 
 
 
 def set_disposition(moderator: User, comment: Comment, disposition: str, response: str) -> bool:
-    """Record the drafting team's answer; returns False when nothing changed. Every change is an event."""
+    """Record the drafting team's answer; returns False when nothing changed. Every change is an event.
+    Raises ModerationError: 403 for someone who is not a moderator or who wrote the comment, 400 for a bad
+    disposition or response, 409 for a withdrawn comment."""
     if not can_moderate(moderator):
         raise ModerationError("Only moderators record dispositions.", 403)
+    if not can_respond(moderator, comment):
+        raise ModerationError(
+            f"{comment.reference} is your own comment: another moderator must record its disposition.", 403
+        )
     if disposition not in set(Disposition):
         raise ModerationError("Choose one of the listed dispositions.")
     response = (response or "").strip()
@@ -354,34 +361,33 @@ def history(comment: Comment) -> list[ModerationEvent]:
     return list(db.session.scalars(statement.order_by(ModerationEvent.created_at, ModerationEvent.id)))
 
 
+@account_deleting.connect
+def _on_account_deleting(user) -> None:
+    """The trail keeps what a deleted staff member did, not who they were: their name and email leave every
+    event they made, in the deleting transaction. A bulk UPDATE, which the events' append-only hook (an ORM
+    flush hook) does not see: this erasure is the one change the trail allows."""
+    db.session.execute(
+        update(ModerationEvent)
+        .where(ModerationEvent.actor_id == user.id)
+        .values(actor_label=DELETED_ACCOUNT)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 # --- telling the author -------------------------------------------------------------------------------------
 
 
 def notify_author(comment: Comment) -> bool:
-    """Mail the author about the decision. Returns False when there is nobody to tell; raises
-    mail.MailDeliveryError when delivery fails (the decision stands either way)."""
+    """Queue a mail telling the author about the decision, in the decision's transaction (so a decision
+    rolled back mails nothing). Returns False when there is nobody to tell or their hourly limit is reached."""
     author = comment.author
     if author is None or not author.active:
         return False
-    link = url_for(
-        "reading.section",
-        slug=comment.document.slug,
-        key=comment.section_key,
-        _anchor=comment.reference,
-        _external=True,
-    )
     # The form offers its "note to the author" with both buttons, so an approval carries it too.
-    note = f"\nThe moderator added: {comment.moderation_note}\n" if comment.moderation_note else ""
     if comment.status == CommentStatus.APPROVED.value:
-        subject = f"Your comment {comment.reference} has been published"
-        text = "has been approved by a moderator" + (" and is now published" if comment.is_public else "")
-        body = f"Hello {author.display_name},\n\nYour comment {comment.reference} {text}:\n\n{link}\n{note}"
-    else:
-        subject = f"Your comment {comment.reference} was not published"
-        reason = REASON_LABELS[RejectionReason(comment.moderation_reason)]
-        body = (
-            f"Hello {author.display_name},\n\nA moderator did not approve your comment {comment.reference}.\n\n"
-            f"Reason: {reason}\n{note}\nThe drafting team still reads every comment.\n"
+        link = links.external_url(
+            "reading.section", slug=comment.document.slug, key=comment.section_key, _anchor=comment.reference
         )
-    mail.send_mail(author.email, subject, body + "\nThank you for taking part in the consultation.\n")
-    return True
+        return mail.send_template(author.email, "mail/comment_approved.txt", author=author, comment=comment, link=link)
+    reason = REASON_LABELS[RejectionReason(comment.moderation_reason)]
+    return mail.send_template(author.email, "mail/comment_rejected.txt", author=author, comment=comment, reason=reason)

@@ -1,7 +1,9 @@
 """Password rules: long enough, not too long to hash, and not one that attackers try first.
 
 Following current advice for memorised secrets: a minimum length and a check against commonly used
-passwords, no composition rules (no "one digit and one symbol").
+passwords, no composition rules (no "one digit and one symbol"). What the quick checks let through is scored
+by zxcvbn, which also knows keyboard patterns, dates, l33t spellings and words glued together
+('asdfghjkl;lkj' is a keyboard walk with a turn in it): below MIN_SCORE it is refused with zxcvbn's reason.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ import re
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
+# zxcvbn's scores run from 0 to 4; 3 is "safely unguessable: moderate protection from an offline attack on a
+# slow hash", which is what stored scrypt hashes face if the database leaks.
+MIN_SCORE = 3
+# zxcvbn refuses longer input (its time grows quickly with length); a password is scored on its start.
+SCORED_LENGTH = 72
 # Words an attacker would try first on this site.
 CONTEXT_WORDS = frozenset({"consult", "consultation", "guidance", "statistics", "ethics", "password", "moderator"})
 KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn")
@@ -41,7 +48,18 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     personal = {email.lower().split("@")[0], "".join(name.lower().split())} - {""}
     if core in CONTEXT_WORDS or core in personal or lowered in personal:
         return "This password is too close to your name, email address or this site. Choose something else."
-    return None
+    return _weakness(password, [*personal, *name.lower().split(), *CONTEXT_WORDS])
+
+
+def _weakness(password: str, known_words: list[str]) -> str | None:
+    """zxcvbn's verdict: None when the password scores MIN_SCORE or more, otherwise a sentence with its reason."""
+    from zxcvbn import zxcvbn  # imported on first use, like its word lists
+
+    result = zxcvbn(password[:SCORED_LENGTH], user_inputs=known_words)
+    if result["score"] >= MIN_SCORE:
+        return None
+    reason = result["feedback"]["warning"] or "It follows a pattern that password-guessing programs try early."
+    return f"This password would be too easy to guess. {reason} Try a few unrelated words together."
 
 
 def _is_repetition(lowered: str, core: str) -> bool:

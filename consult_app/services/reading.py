@@ -12,6 +12,7 @@ from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Document, Section, Version
 from consult_app.models.comment import PUBLIC
 from consult_app.services import comments
+from consult_app.services.consultation import local_today
 
 
 @dataclass
@@ -96,8 +97,9 @@ def _removed_section(document: Document, key: str, viewer) -> RemovedSection:
 #
 # A fingerprint is text that changes whenever the page a visitor who is not signed in would see changes; the
 # reading views turn it into an ETag and a key for rendered pages (consult_app/http_cache.py). Visitors see
-# the document row (title, summary, dates, current version) and the version's sections, which never change
-# once loaded, the consultation's state, which changes with the clock, and the approved public comments.
+# the document row (title, summary, dates, consultation details, current version) and the version's sections,
+# which never change once loaded, the consultation's state and the date (days left, the timeline's next step),
+# which change with the clock, and the approved public comments.
 # Every change to what is shown with a comment (its approval, its disposition, its author's name or deleted
 # account) moves the comment's updated_at; the count catches a comment arriving with an older timestamp.
 # The queries are Core statements on a connection of their own, not the request's ORM session: plain columns
@@ -133,7 +135,9 @@ def _one_row(statement, parameters: dict):
 def _document_state(row) -> str:
     # consultation_state() reads only opens_at and closes_at, which the row has: no need to load a Document.
     state = Document.consultation_state(row).value
-    return f"{row.id}|{row.current_version_number}|{row.updated_at.isoformat()}|{state}"
+    # The pages count the days left and mark the timeline's next step: both move on with the date.
+    today = local_today().isoformat()
+    return f"{row.id}|{row.current_version_number}|{row.updated_at.isoformat()}|{state}|{today}"
 
 
 _DOCUMENT_COLUMNS = (

@@ -1,15 +1,16 @@
-"""Signed, expiring tokens for links sent by mail (confirm an address, reset a password)."""
+"""Signed, expiring tokens for links sent by mail (confirm an address, reset a password, change an address)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 - a salt name, not a password
-MAX_AGE = {CONFIRM_EMAIL: 3 * 24 * 3600, RESET_PASSWORD: 3600}
+CHANGE_EMAIL = "change-email"
+MAX_AGE = {CONFIRM_EMAIL: 3 * 24 * 3600, RESET_PASSWORD: 3600, CHANGE_EMAIL: 24 * 3600}
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -25,6 +26,6 @@ def read_token(purpose: str, token: str) -> dict[str, Any] | None:
     """The payload of a valid, unexpired token for `purpose`, else None."""
     try:
         payload = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
-    except BadSignature:  # includes SignatureExpired
+    except BadData:  # a bad signature, an expired one, or a payload that does not decode
         return None
     return payload if isinstance(payload, dict) else None

@@ -2,7 +2,8 @@
 
 `serve(folder, mail_url)` migrates a fresh database, seeds it (the demo consultation, a second version of
 the guidance so that the old-version page exists, a pending comment by the demo reviewer) and serves the
-app with werkzeug's threaded server on 127.0.0.1 and a free port, with CSRF on, as in production.
+app with werkzeug's threaded server on 127.0.0.1 and a free port, with CSRF on, as in production. A thread
+of the server delivers the outbox's mail to `mail_url`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Site:
     pending_comment_id: int  # a pending comment by one of the demo reviewers (moderation comment page)
     own_pending_comment_id: int  # a pending comment by reviewer@example.org (edit page)
     reset_token: str  # a valid password-reset link's token for a demo reviewer nobody logs in as
+    change_email_token: str  # a valid change-of-address link's token for that reviewer (opening it changes nothing)
     keyboard_pending_comment_id: int  # pending, by that reviewer: only test_keyboard.py decides it
 
     def url(self, path: str) -> str:
@@ -114,6 +116,8 @@ def _seed(app, folder: Path) -> dict[str, object]:
             select(User).where(User.role == "reviewer", User.id != reviewer.id, User.active).order_by(User.id)
         )
         reset_token = tokens.make_token(tokens.RESET_PASSWORD, {"user": other.id, "hash": accounts._fingerprint(other)})
+        change = {"user": other.id, "old": other.email, "new": "moved@example.org"}
+        change_email_token = tokens.make_token(tokens.CHANGE_EMAIL, change)
         keyboard = comments.create_comment(
             other, document, sections[3], comments.Draft(KEYBOARD_PENDING_TEXT, "general")
         )
@@ -124,6 +128,7 @@ def _seed(app, folder: Path) -> dict[str, object]:
             "pending_comment_id": pending,
             "own_pending_comment_id": own.id,
             "reset_token": reset_token,
+            "change_email_token": change_email_token,
             "keyboard_pending_comment_id": keyboard.id,
         }
         db.session.remove()
@@ -138,6 +143,10 @@ def site_app(folder: Path, mail_url: str):
         "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance"),
         "WTF_CSRF_ENABLED": True,  # real forms: every POST carries the token from the page
         "MAIL_URL": mail_url,
+        # Mail is delivered by a thread of the server, as in development (see consult_app/__init__.py), checking
+        # the outbox often so that a test waits a moment at most.
+        "MAIL_DELIVERY_THREAD": True,
+        "MAIL_DELIVERY_INTERVAL": 0.2,
         "PROPAGATE_EXCEPTIONS": False,  # a failure shows the app's own error page, as in production
     }
     return create_app("testing", settings, instance_path=str(folder / "instance"))
@@ -145,16 +154,20 @@ def site_app(folder: Path, mail_url: str):
 
 @contextmanager
 def running(app) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 and a free port until the block ends; yields the base URL."""
+    """Serve `app` on 127.0.0.1 and a free port until the block ends; yields the base URL, which is also the
+    app's CONSULT_BASE_URL (the start of every mailed link)."""
     server = make_server(HOST, 0, app, threaded=True, request_handler=QuietHandler)
+    app.config["CONSULT_BASE_URL"] = f"http://{HOST}:{server.port}"
     thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
     thread.start()
     try:
-        yield f"http://{HOST}:{server.port}"
+        yield app.config["CONSULT_BASE_URL"]
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        for delivery in app.extensions.get("consult_mail_delivery", []):
+            delivery.stop()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

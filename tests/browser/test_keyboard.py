@@ -25,7 +25,7 @@ def heading(page: Page):
 
 def follow_with_enter(page: Page, name, within=None) -> None:
     """Tab from the top of the page to the link called `name` and press Enter."""
-    link = (within or page).get_by_role("link", name=name)
+    link = (within or page).get_by_role("link", name=name, exact=True)
     tab_to(page, link)
     page.keyboard.press("Enter")
 

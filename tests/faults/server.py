@@ -55,6 +55,10 @@ class Gunicorn:
             **os.environ,
             "CONSULT_ENV": "production",
             "SECRET_KEY": secrets.token_hex(16),
+            # Production answers only to this host (TRUSTED_HOSTS): the tests' clients send 127.0.0.1:port.
+            "CONSULT_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "CONSULT_CONTROLLER": "Fault Test Institute",
+            "CONSULT_PRIVACY_CONTACT": "privacy@example.org",
             "PYTHONUNBUFFERED": "1",
             **environment,
         }

@@ -1,13 +1,14 @@
 """The account page: profile, password change, data download and deletion (/account/...)."""
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from consult_app.extensions import db
-from consult_app.models import User
+from consult_app.models import User, UserSession
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 EMAIL = "ada@example.org"
@@ -31,6 +32,12 @@ def account_row(app, email=EMAIL) -> User | None:
         if user is not None:
             db.session.expunge(user)
         return user
+
+
+def session_ids(app, email=EMAIL) -> set[str]:
+    """The ids of the account's server-side sessions (each its cookie token's SHA-256)."""
+    with app.app_context():
+        return set(db.session.scalars(select(UserSession.id).join(User).where(User.email == email)))
 
 
 @pytest.fixture
@@ -145,6 +152,37 @@ def test_a_name_of_exactly_100_characters_is_accepted(app, signed_in, client):
     assert account_row(app).display_name == "n" * 100
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "\u202eModerator", "Remove the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("name", "Ada\u200dLovelace", "Remove the invisible character U+200D (ZERO WIDTH JOINER)"),
+        ("name", "\u0301\u0308", "Enter letters, not only accents or other combining marks."),
+        ("name", "\u3164", "Enter visible characters: this has only blank space in it."),
+        ("organisation", "Stat\u00adistics", "Remove the invisible character U+00AD (SOFT HYPHEN)"),
+        ("organisation", "\u2800", "Enter visible characters"),
+        ("country", "Nor\u200bway", "Remove the invisible character U+200B (ZERO WIDTH SPACE)"),
+        ("country", "Nor\nway", "Remove the invisible character U+000A:"),
+    ],
+)
+def test_hidden_characters_in_the_profile_are_refused_at_their_field(app, signed_in, client, field, value, message):
+    response = client.post("/account/profile", data={**PROFILE, field: value})
+    assert response.status_code == 400
+    error = re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True))
+    assert error and message in error.group(1)
+    stored = account_row(app)
+    assert (stored.display_name, stored.organisation, stored.country) == ("Reviewer Original", "Old Org", "Norway")
+
+
+def test_the_profile_is_stored_in_nfkc(app, signed_in, client):
+    fullwidth = "\uff21\uff44\uff41\u3000\uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45"
+    changes = {"name": fullwidth, "organisation": "\ufb01nance o\ufb03ce", "country": "Co\u0302te d'Ivoire"}
+    assert client.post("/account/profile", data={**PROFILE, **changes}).status_code == 302
+    stored = account_row(app)
+    assert (stored.display_name, stored.organisation, stored.country) == (
+        "Ada Lovelace", "finance office", "C\u00f4te d'Ivoire")  # fmt: skip
+
+
 # --- password -----------------------------------------------------------------------------------------------
 
 
@@ -154,7 +192,7 @@ def test_wrong_current_password_is_refused(app, signed_in, client):
     assert "Your current password is not right." in response.get_data(as_text=True)
     stored = account_row(app)
     assert stored.password_hash == signed_in.password_hash
-    assert stored.session_token == signed_in.session_token
+    assert len(session_ids(app)) == 1
     assert client.get("/account/").status_code == 200
 
 
@@ -174,17 +212,21 @@ def test_bad_new_password_is_refused(app, client, new, confirm, message):
         make_user(email="ada.lovelace.b@example.org")
     assert login(client, "ada.lovelace.b@example.org").status_code == 302
     before = account_row(app, "ada.lovelace.b@example.org")
+    sessions_before = session_ids(app, "ada.lovelace.b@example.org")
     response = change_password(client, new=new, confirm=confirm)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     stored = account_row(app, "ada.lovelace.b@example.org")
-    assert stored.password_hash == before.password_hash and stored.session_token == before.session_token
+    assert stored.password_hash == before.password_hash
+    assert session_ids(app, "ada.lovelace.b@example.org") == sessions_before and len(sessions_before) == 1
 
 
 def test_password_change_ends_other_sessions_but_keeps_this_one(app, signed_in, client):
     other = app.test_client()
     assert login(other).status_code == 302
     assert other.get("/account/").status_code == 200
+    sessions_before = session_ids(app)
+    copied = client.get_cookie("session").value  # this browser's cookie as it was before the change
 
     response = change_password(client)
     assert response.status_code == 302 and response.headers["Location"] == "/account/"
@@ -193,8 +235,13 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, signed_in, 
     assert page.status_code == 200
     assert "Any other sessions have been logged out." in page.get_data(as_text=True)
     assert_redirects_to_login(other.get("/account/"), "/account/")
+    # This browser goes on in a new session: a copy of its cookie from before the change opens nothing.
+    [now] = session_ids(app)
+    assert now not in sessions_before and len(sessions_before) == 2
+    replayed = app.test_client()
+    replayed.set_cookie("session", copied)
+    assert_redirects_to_login(replayed.get("/account/"), "/account/")
     stored = account_row(app)
-    assert stored.session_token != signed_in.session_token
     assert stored.check_password(NEW_PASSWORD) and not stored.check_password(DEFAULT_PASSWORD)
     fresh = app.test_client()
     assert login(fresh).status_code == 400
@@ -219,7 +266,10 @@ def test_data_download_is_a_json_attachment_without_secrets(app, signed_in, clie
     assert account["role"] == "reviewer" and account["last_login_at"] is not None
     stored = account_row(app)
     assert stored.password_hash not in body and "scrypt" not in body and "password" not in body.lower()
-    assert stored.session_token not in body
+    [session_id] = session_ids(app)
+    with client.session_transaction() as cookie:
+        token = cookie["_user_id"]
+    assert session_id not in body and token not in body
 
 
 def test_data_download_follows_a_profile_change(signed_in, client):
@@ -267,3 +317,18 @@ def test_deleting_one_account_leaves_the_others(app, signed_in, client):
     client.post("/account/delete", data={"delete_password": DEFAULT_PASSWORD})
     assert account_row(app) is None
     assert account_row(app, "someone.else@example.org") is not None
+
+
+def test_deleting_an_account_takes_its_address_out_of_the_outbox(app, signed_in, client):
+    from consult_app.models import OutboxMail
+    from consult_app.services import mail
+
+    with app.app_context():
+        make_user(email="someone.else@example.org")
+        mail.send_mail(signed_in.email, "Waiting", "Still in the outbox.")
+        mail.send_mail("someone.else@example.org", "Waiting too", "Not theirs.")
+        db.session.commit()
+    client.post("/account/delete", data={"delete_password": DEFAULT_PASSWORD})
+    with app.app_context():
+        recipients = list(db.session.scalars(select(OutboxMail.recipient)))
+    assert recipients == ["someone.else@example.org"]

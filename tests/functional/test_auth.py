@@ -1,13 +1,21 @@
-"""Registration, log-in, log-out and password reset, with mail read from a real SMTP server on loopback."""
+"""Registration, log-in, log-out and password reset, with mail delivered from the outbox to a real SMTP server on
+loopback (the `mailbox` fixture of tests/smtp.py)."""
 
+import logging
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from consult_app import create_app
 from consult_app.extensions import db
-from consult_app.models import User
+from consult_app.models import OutboxMail, User
+from consult_app.models.types import utcnow
+from consult_app.services import outbox
+from tests.conftest import IsolatedClient
+from tests.databases import empty_all_tables
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.smtp import free_port, running_server
 
 NEW_PASSWORD = "another quite unusual passphrase"
 REGISTRATION = {
@@ -20,12 +28,6 @@ REGISTRATION = {
     "password_confirm": "engines weave algebraic patterns",
     "accept_terms": "y",
 }
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
-    return smtp_server
 
 
 def link_in(message, path: str) -> str:
@@ -73,10 +75,14 @@ def test_registration_sends_a_confirmation_link_that_logs_in(app, client, mailbo
     assert user.email == "ada@example.org" and user.email_confirmed_at is None
     assert user.privacy_accepted_at is not None and user.respondent_type == "academia_research"
     assert user.password_hash.startswith("scrypt:") and REGISTRATION["password"] not in user.password_hash
-    [message] = mailbox.wait_for(1)
+    [message] = mailbox.deliver(1)
     assert message["To"] == "ada@example.org"
     assert client.get("/account/").status_code == 302  # not logged in before confirming
-    confirm = client.get(link_in(message, "/auth/confirm/"))
+    link = link_in(message, "/auth/confirm/")
+    page = client.get(link)  # a page with one button: opening the link changes nothing
+    assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
+    assert users(app)[0].email_confirmed_at is None and client.get("/account/").status_code == 302
+    confirm = client.post(link)
     assert confirm.status_code == 302
     assert client.get("/account/").status_code == 200
     assert users(app)[0].email_confirmed_at is not None
@@ -89,7 +95,7 @@ def test_registering_a_taken_email_answers_the_same_and_mails_the_owner(app, cli
     assert first.status_code == 200
     fresh = register(app.test_client(), email="someone.new@example.org")
     assert without(first, "ADA@example.org") == without(fresh, "someone.new@example.org")
-    messages = mailbox.wait_for(2)
+    messages = mailbox.deliver(2)
     owner_mail = next(m for m in messages if m["To"] == "ada@example.org")
     assert owner_mail["Subject"] == "You already have an account"
     assert len(users(app)) == 2
@@ -103,6 +109,11 @@ def test_registering_a_taken_email_answers_the_same_and_mails_the_owner(app, cli
         ({"name": "  "}, "Enter your name."),
         ({"name": "n" * 101}, "Use at most 100 characters."),
         ({"organisation": "o" * 201}, "Use at most 200 characters."),
+        ({"name": "\u202eModerator"}, "Remove the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ({"name": "\u200b"}, "Remove the invisible character U+200B (ZERO WIDTH SPACE)"),
+        ({"name": "\u0301"}, "Enter letters, not only accents or other combining marks."),
+        ({"organisation": "Stat\u00adistics"}, "Remove the invisible character U+00AD (SOFT HYPHEN)"),
+        ({"country": "\u3164"}, "Enter visible characters: this has only blank space in it."),
         ({"respondent_type": "alien"}, "Not a valid choice"),
         ({"respondent_type": ""}, "Choose how you are responding."),
         ({"password": "short", "password_confirm": "short"}, "Use at least 12 characters."),
@@ -179,7 +190,7 @@ def test_unconfirmed_account_gets_a_new_link_instead_of_a_session(app, client, m
     response = login(client, "new@example.org")
     assert response.status_code == 403
     assert "not confirmed yet" in response.get_data(as_text=True)
-    assert mailbox.wait_for(1)[0]["Subject"] == "Confirm your email address"
+    assert mailbox.deliver(1)[0]["Subject"] == "Confirm your email address"
     assert client.get("/account/").status_code == 302
 
 
@@ -252,7 +263,7 @@ def test_password_reset_through_the_mail(app, client, mailbox):
         make_user(email="rev@example.org")
     response = client.post("/auth/reset", data={"email": "Rev@Example.org"})
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
-    [message] = mailbox.wait_for(1)
+    [message] = mailbox.deliver(1)
     assert message["Subject"] == "Reset your password"
     link = link_in(message, "/auth/reset/")
     assert client.get(link).status_code == 200
@@ -274,7 +285,7 @@ def test_reset_for_an_unknown_email_answers_the_same_and_sends_nothing(app, clie
     unknown = client.post("/auth/reset", data={"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 200
     assert without(known, "known@example.org") == without(unknown, "nobody@example.org")
-    assert len(mailbox.wait_for(1)) == 1
+    assert len(mailbox.deliver(1)) == 1
     assert [m["To"] for m in mailbox.messages] == ["known@example.org"]
 
 
@@ -282,7 +293,7 @@ def test_expired_and_tampered_reset_links_are_refused(app, client, mailbox, monk
     with app.app_context():
         make_user(email="rev@example.org")
     client.post("/auth/reset", data={"email": "rev@example.org"})
-    link = link_in(mailbox.wait_for(1)[0], "/auth/reset/")
+    link = link_in(mailbox.deliver(1)[0], "/auth/reset/")
     assert client.get(link[:-3] + "abc").status_code == 400
     from consult_app.services import tokens
 
@@ -297,16 +308,115 @@ def test_reset_refuses_a_weak_new_password(app, client, mailbox):
     with app.app_context():
         make_user(email="rev@example.org")
     client.post("/auth/reset", data={"email": "rev@example.org"})
-    link = link_in(mailbox.wait_for(1)[0], "/auth/reset/")
+    link = link_in(mailbox.deliver(1)[0], "/auth/reset/")
     response = client.post(link, data={"password": "qwertyuiopasdf", "password_confirm": "qwertyuiopasdf"})
     assert response.status_code == 400
     with app.app_context():
         assert users(app)[0].check_password(DEFAULT_PASSWORD)
 
 
-def test_mail_failure_during_registration_saves_nothing_and_says_so(app, client):
-    app.config["MAIL_URL"] = "smtp://127.0.0.1:9"  # nothing listens on the discard port here
+# --- mail leaves the request ---------------------------------------------------------------------------------
+
+
+def outbox_rows(app) -> list[OutboxMail]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_registration_succeeds_while_the_mail_server_is_down_and_the_mail_follows(app, client):
+    """Requests never wait for SMTP: with the mail server stopped, registering works and the mail waits."""
+    port = free_port()
+    with running_server(port=port) as stopped:
+        app.config["MAIL_URL"] = stopped.url
     response = register(client)
-    assert response.status_code == 503
-    assert "could not send email" in response.get_data(as_text=True)
-    assert users(app) == []
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert len(users(app)) == 1
+    with app.app_context():
+        assert outbox.deliver_all_due().retried == 1
+        db.session.execute(update(OutboxMail).values(next_attempt_at=utcnow()))  # its retry time comes
+        db.session.commit()
+    with running_server(port=port) as back:
+        with app.app_context():
+            assert outbox.deliver_all_due().sent == 1
+        [message] = back.wait_for(1)
+    assert client.post(link_in(message, "/auth/confirm/")).status_code == 302  # the confirmation page's button
+
+
+def test_a_refused_registration_queues_no_mail(app, client):
+    response = register(client, password="short", password_confirm="short")
+    assert response.status_code == 400
+    assert outbox_rows(app) == [] and users(app) == []
+
+
+def test_mailed_links_ignore_the_host_the_request_named(app, mailbox):
+    """The testing configuration trusts every Host, as a misconfigured proxy might: the link still starts with
+    CONSULT_BASE_URL, never with what the client sent."""
+    with app.app_context():
+        make_user(email="rev@example.org")
+    attacker = app.test_client()
+    response = attacker.post("/auth/reset", data={"email": "rev@example.org"}, base_url="http://evil.example")
+    assert response.status_code == 200
+    [message] = mailbox.deliver(1)
+    assert "evil.example" not in message.get_content()
+    assert re.search(r"^http://localhost/auth/reset/\S+$", message.get_content(), re.MULTILINE)
+
+
+def test_production_refuses_any_other_host_with_a_400_page(monkeypatch, database_url):
+    monkeypatch.setenv("SECRET_KEY", "production-secret-for-this-test")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CONSULT_BASE_URL", "https://consult.example.org")
+    monkeypatch.setenv("CONSULT_CONTROLLER", "Statistics Ethics Institute")
+    monkeypatch.setenv("CONSULT_PRIVACY_CONTACT", "dpo@stats-ethics.example")
+    production = create_app("production", {"WTF_CSRF_ENABLED": False, "PROPAGATE_EXCEPTIONS": False})
+    production.test_client_class = IsolatedClient
+    with production.app_context():
+        make_user(email="rev@example.org")
+    try:
+        client = production.test_client()
+        for method in ("get", "post"):
+            refused = getattr(client, method)(
+                "/auth/reset", data={"email": "rev@example.org"}, base_url="https://evil.example"
+            )
+            assert refused.status_code == 400
+            page = refused.get_data(as_text=True)
+            # The site's own error page, its links on the real host, and not a word of the attacker's host.
+            assert 'class="site-header"' in page and "answers only at its own address" in page
+            assert 'href="/privacy"' in page and "evil.example" not in page
+        assert outbox_rows(production) == []
+        # The real host, on any port, is served; its mail links to the base address.
+        served = client.post("/auth/reset", data={"email": "rev@example.org"}, base_url="https://consult.example.org")
+        assert served.status_code == 200
+        [queued] = outbox_rows(production)
+        assert "\nhttps://consult.example.org/auth/reset/" in queued.body
+    finally:
+        with production.app_context():
+            db.session.remove()
+            empty_all_tables(db.engine, db.metadata)
+            db.engine.dispose()
+
+
+def test_one_address_gets_at_most_a_few_mails_an_hour(app, mailbox, caplog):
+    """30 reset requests for one account, each from another client address: 5 mails, and the rest is logged
+    with the outbox's count, never the address."""
+    with app.app_context():
+        make_user(email="target@example.org")
+    caplog.set_level(logging.WARNING, logger="consult.mail")
+    for number in range(30):
+        client = app.test_client()
+        response = client.post(
+            "/auth/reset", data={"email": "target@example.org"}, environ_overrides={"REMOTE_ADDR": f"10.0.0.{number}"}
+        )
+        assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert len(outbox_rows(app)) == 5 == app.config["MAIL_PER_RECIPIENT_PER_HOUR"]
+    assert len(mailbox.deliver(5)) == 5
+    refusals = [record.getMessage() for record in caplog.records if record.name == "consult.mail"]
+    assert len(refusals) == 25
+    assert refusals[0] == "mail not queued: its recipient already had 5 mails in the last hour (limit 5)"
+    assert not any("target@example.org" in message for message in refusals)
+    # Another address is not held back by this one's limit.
+    with app.app_context():
+        make_user(email="other@example.org")
+    assert app.test_client().post("/auth/reset", data={"email": "other@example.org"}).status_code == 200
+    assert [mail.recipient for mail in outbox_rows(app)].count("other@example.org") == 1

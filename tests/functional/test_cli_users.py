@@ -136,6 +136,32 @@ def test_bad_profile_options_are_usage_errors(app, runner, options, name, hint):
     assert count_accounts(app) == 0
 
 
+@pytest.mark.parametrize(
+    ("options", "name", "hint", "message"),
+    [
+        ((), "\u202eModerator", "--name", "Remove the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ((), "\u0301", "--name", "Enter letters, not only accents or other combining marks."),
+        ((), "\u3164", "--name", "Enter visible characters: this has only blank space in it."),
+        (("--organisation", "Stat\u00adistics"), "New Person", "--organisation", "U+00AD (SOFT HYPHEN)"),
+        (("--country", "Nor\u200dway"), "New Person", "--country", "U+200D (ZERO WIDTH JOINER)"),
+    ],
+)
+def test_hidden_characters_in_profile_options_are_usage_errors(app, runner, options, name, hint, message):
+    result = create(runner, *options, name=name)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    output = " ".join(result.output.split())  # click wraps long messages
+    assert f"Invalid value for '{hint}'" in output and message in output, result.output
+    assert count_accounts(app) == 0
+
+
+def test_profile_options_are_stored_in_nfkc(app, runner):
+    fullwidth = "\uff21\uff44\uff41\u3000\uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45"
+    result = create(runner, "--organisation", " \ufb01nance ", name=fullwidth)
+    assert result.exit_code == 0, result.output
+    user = account(app, "new@example.org")
+    assert (user.display_name, user.organisation) == ("Ada Lovelace", "finance")
+
+
 def test_a_name_of_exactly_100_characters_is_accepted(app, runner):
     result = create(runner, name="n" * 100)
     assert result.exit_code == 0, result.output
@@ -163,12 +189,14 @@ def test_set_role_changes_the_role(app, runner):
     assert account(app, "someone@example.org").role == "admin"
 
 
-def test_set_role_takes_effect_in_a_running_session(app, runner, client):
+def test_set_role_ends_the_accounts_sessions_and_applies_at_the_next_log_in(app, runner, client):
     with app.app_context():
         make_user(email="someone@example.org")
     client.post("/auth/login", data={"email": "someone@example.org", "password": DEFAULT_PASSWORD})
     assert client.get("/admin/users").status_code == 403
     assert runner.invoke(args=["users", "set-role", "someone@example.org", "admin"]).exit_code == 0
+    assert client.get("/admin/users").status_code == 302  # to log in again
+    client.post("/auth/login", data={"email": "someone@example.org", "password": DEFAULT_PASSWORD})
     assert client.get("/admin/users").status_code == 200
 
 

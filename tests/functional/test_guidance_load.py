@@ -62,7 +62,7 @@ def test_a_changed_file_makes_a_new_version_and_keys_survive(app, runner, tmp_pa
 def test_new_dates_or_summary_update_the_document_without_a_version(app, runner, tmp_path):
     load(runner, write_guidance(tmp_path))
     result = load(runner, write_guidance(tmp_path, summary="A better summary."))
-    assert "version 1 unchanged; summary or consultation dates updated" in result.output
+    assert "version 1 unchanged; summary, consultation dates or details updated" in result.output
     with app.app_context():
         assert db.session.scalar(select(Document.summary)) == "A better summary."
     assert row_counts(app) == (1, 1, 3)

@@ -354,6 +354,56 @@ def test_apply_refuses_a_plan_with_row_errors(app_context, log):
     assert refused.value.status == 400 and answer(log.first)[0] is None
 
 
+def moderators_own_comment(log, moderator_id: int) -> Comment:
+    """A comment the moderator wrote, exported on line 8 (after the log's five)."""
+    return make_comment(db.session.get(User, moderator_id), log.first.document, status="approved", body="Mine")
+
+
+def test_a_moderator_cannot_answer_their_own_comment_through_an_import(client, log, login_as):
+    me = login_as("moderator")
+    own = moderators_own_comment(log, me.id)
+    rows = exported()
+    edit(rows, log.first, disposition="accepted", response="Fine.")
+    edit(rows, own, disposition="accepted", response="I agree with myself.")
+    trail = events()
+    response = upload(client, saved(rows))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'name="plan"' not in html
+    assert error_row(html, 8, own.reference)
+    assert f"{own.reference} is your own comment: another moderator must record its disposition." in html
+    assert answer(own)[0] is None and answer(log.first)[0] is None and events() == trail
+    # Unchanged, the same row is no problem: a moderator may re-import a log in which a colleague answered them.
+    moderation.set_disposition(make_user("moderator"), db.session.get(Comment, own.id), "noted", "From a colleague.")
+    db.session.commit()
+    rows = exported()
+    edit(rows, log.first, disposition="accepted", response="Fine.")
+    response = upload(client, saved(rows))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert apply(client, plan_token(response.get_data(as_text=True))).status_code == 302
+    assert answer(log.first)[:2] == ("accepted", "Fine.") and answer(own)[:2] == ("noted", "From a colleague.")
+
+
+def test_the_command_line_refuses_a_moderators_own_comment_too(runner, log, tmp_path):
+    moderator = make_user("moderator")
+    own = moderators_own_comment(log, moderator.id)
+    rows = exported()
+    edit(rows, own, disposition="accepted", response="I agree with myself.")
+    path = tmp_path / "log.csv"
+    path.write_bytes(saved(rows))
+    result = runner.invoke(args=["import", "dispositions", str(path), "--apply", "--as", moderator.email])
+    assert result.exit_code == 1, result.output
+    assert f"line 8: {own.reference}: {own.reference} is your own comment" in result.output
+    assert "nothing was applied: 1 row has problems" in result.output
+    # A dry run without --as cannot tell whose comment it is; applying that plan as the author is still refused.
+    plan = importer.plan(importer.parse(saved(rows)))
+    assert [change.reference for change in plan.changes] == [own.reference]
+    with pytest.raises(importer.ApplyError, match="your own comment") as refused:
+        importer.apply(db.session.get(User, moderator.id), plan, set())
+    assert refused.value.status == 403
+    db.session.rollback()
+    assert answer(own)[0] is None
+
+
 # --- files that cannot be read ------------------------------------------------------------------------------
 
 HEADER = "reference,disposition,response\r\n"

@@ -109,7 +109,43 @@ def test_upgrade_on_every_deploy_leaves_a_populated_database_alone(fresh_databas
             db.session.remove()
             result = runner.invoke(args=["db", "upgrade"])
             assert result.exit_code == 0, result.output
-        assert snapshot() == before and before[1] == [1, 1, 2, 1]
+        # Users: the author and the factory's moderator; events: its approval of the parent and the one added here.
+        assert snapshot() == before and before[1] == [1, 2, 2, 2]
         assert schema_differences(db.engine) == []
         db.session.remove()
+        db.engine.dispose()
+
+
+def test_upgrade_forgets_the_names_of_staff_deleted_before_the_trail_did(fresh_database):
+    """Revision 0008: events whose actor is gone lose the name and email kept in their label."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    app = make_app(fresh_database("deleted-staff"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0007")
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, organisation, respondent_type, country, role, active, "
+                    "password_hash, created_at) VALUES (1, 'kept@example.org', 'Kept Moderator', '', 'individual', '', "
+                    "'moderator', true, 'x', :now)"
+                ),
+                {"now": now},
+            )
+            labels = [(None, "Gone Moderator <gone@example.org>"), (None, "command line"), (1, "Kept Moderator")]
+            for number, (actor, label) in enumerate(labels, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO moderation_events (id, subject_user_id, actor_id, actor_label, field, to_value, "
+                        "reason, created_at) VALUES (:id, 1, :actor, :label, 'role', 'moderator', '', :now)"
+                    ),
+                    {"id": number, "actor": actor, "label": label, "now": now},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT actor_label FROM moderation_events ORDER BY id")).scalars().all()
+        assert rows == ["Deleted account", "command line", "Kept Moderator"]
         db.engine.dispose()

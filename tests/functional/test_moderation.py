@@ -1,15 +1,18 @@
 """The moderators' workplace: queue, decisions (one, many, at once), dispositions, audit trail, mail."""
 
+import csv
+import io
+import json
 import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy import update as sa_update
 
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
-from consult_app.services import moderation
+from consult_app.services import accounts, moderation
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
 
 SECTION = "/guidance/test-guidance/public-good/"
@@ -211,8 +214,7 @@ def test_the_queue_page_costs_the_same_on_page_one_and_deep_in(app, client, docu
     assert len(on_first) <= 8 and len(on_third) <= len(on_first) + 1  # deeper pages ask whether one is before
 
 
-def test_approve_publishes_records_the_event_and_mails_the_author(app, client, document, author, login_as, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
+def test_approve_publishes_records_the_event_and_mails_the_author(app, client, document, author, login_as, mailbox):
     moderator = login_as("moderator")
     comment = make_comment(author, document, body="Please publish me")
     response = decide(client, comment, "approve")
@@ -221,13 +223,14 @@ def test_approve_publishes_records_the_event_and_mails_the_author(app, client, d
     assert (decided.status, decided.moderated_by_id) == ("approved", moderator.id)
     assert decided.moderated_at is not None
     assert events(comment) == [("status", "pending", "approved", "", moderator.id)]
-    [message] = smtp_server.wait_for(1)
+    [message] = mailbox.deliver(1)
     assert message["To"] == author.email and "has been published" in message["Subject"]
+    # The link is on CONSULT_BASE_URL (TestConfig: http://localhost) and leads to the comment itself.
+    assert f"\nhttp://localhost{SECTION}#{decided.reference}\n" in message.get_content()
     assert "Please publish me" in app.test_client().get(SECTION).get_data(as_text=True)
 
 
-def test_reject_needs_a_reason_and_tells_the_author_why(app, client, document, author, login_as, smtp_server):
-    app.config["MAIL_URL"] = smtp_server.url
+def test_reject_needs_a_reason_and_tells_the_author_why(app, client, document, author, login_as, mailbox):
     login_as("moderator")
     comment = make_comment(author, document, body="Buy cheap watches")
     missing = decide(client, comment, "reject")
@@ -239,7 +242,7 @@ def test_reject_needs_a_reason_and_tells_the_author_why(app, client, document, a
     decided = fresh(comment)
     assert (decided.status, decided.moderation_reason, decided.moderation_note) == ("rejected", "spam", "Advertising.")
     assert events(comment)[0][:4] == ("status", "pending", "rejected", "Spam: Advertising.")
-    [message] = smtp_server.wait_for(1)
+    [message] = mailbox.deliver(1)
     assert "was not published" in message["Subject"]
     assert "Reason: Spam" in message.get_content() and "Advertising." in message.get_content()
 
@@ -258,10 +261,11 @@ def test_bad_decisions_change_nothing(client, document, author, login_as, data, 
 def test_deciding_a_decided_or_missing_comment(client, document, author, login_as):
     login_as("moderator")
     comment = make_comment(author, document, status="approved")
+    trail = events()  # the approval
     again = decide(client, comment, "reject", reason="spam")
     assert again.status_code == 409 and "already decided" in again.get_data(as_text=True)
     assert client.post("/moderation/comments/999999/decision", data={"decision": "approve"}).status_code == 404
-    assert fresh(comment).status == "approved" and events() == []
+    assert fresh(comment).status == "approved" and events() == trail
 
 
 def test_a_moderator_never_decides_their_own_comment(client, document, login_as):
@@ -273,6 +277,39 @@ def test_a_moderator_never_decides_their_own_comment(client, document, login_as)
     refused = decide(client, own, "approve")
     assert refused.status_code == 403
     assert fresh(own).status == "pending" and events() == []
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin"])
+def test_a_moderator_never_records_the_disposition_of_their_own_comment(app, client, document, login_as, role):
+    me = login_as(role)
+    own = make_comment(db.session.get(User, me.id), document, status="approved", body="My own words")
+    trail = events(own)
+    page = client.get(f"/moderation/comments/{own.id}").get_data(as_text=True)
+    assert "another moderator must record the drafting team's disposition" in page
+    assert f'action="/moderation/comments/{own.id}/disposition"' not in page and 'name="disposition"' not in page
+    refused = client.post(
+        f"/moderation/comments/{own.id}/disposition", data={"disposition": "accepted", "response": "Yes"}
+    )
+    assert refused.status_code == 403
+    assert "is your own comment: another moderator must record its disposition." in refused.get_data(as_text=True)
+    assert fresh(own).disposition is None and fresh(own).responded_by_id is None and events(own) == trail
+    # The service refuses it too, whoever calls it (the importer, the command line).
+    with pytest.raises(moderation.ModerationError, match="your own comment") as refusal:
+        moderation.set_disposition(db.session.get(User, me.id), fresh(own), "accepted", "Yes")
+    assert refusal.value.status == 403
+    # Another moderator may, and the first one then sees the answer without a form to change it.
+    other = make_user("moderator")
+    assert moderation.set_disposition(other, fresh(own), "noted", "Thank you.")
+    db.session.commit()
+    page = client.get(f"/moderation/comments/{own.id}").get_data(as_text=True)
+    assert "Noted: Thank you." in page and 'name="disposition"' not in page
+
+
+def test_the_disposition_form_is_there_for_someone_elses_comment(client, document, author, login_as):
+    login_as("moderator")
+    comment = make_comment(author, document, status="approved")
+    page = client.get(f"/moderation/comments/{comment.id}").get_data(as_text=True)
+    assert f'action="/moderation/comments/{comment.id}/disposition"' in page and "another moderator" not in page
 
 
 def test_reviewers_cannot_moderate(client, document, author, login_as):
@@ -296,6 +333,7 @@ def test_bulk_decisions_are_all_or_nothing(client, document, author, login_as):
     decided = make_comment(author, document, status="approved")
     own = make_comment(db.session.get(User, moderator.id), document)
     ids = [comment.id for comment in batch]
+    trail = events()  # the approval of `decided`
     for extra, words in [([decided.id], decided.reference), ([own.id], own.reference), ([987654], "C-987654")]:
         response = client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": ids + extra})
         assert response.status_code in (403, 404, 409)
@@ -303,11 +341,11 @@ def test_bulk_decisions_are_all_or_nothing(client, document, author, login_as):
         assert {fresh(comment).status for comment in batch} == {"pending"}
     assert client.post("/moderation/bulk", data={"decision": "approve", "comment_ids": ["abc"]}).status_code == 400
     assert client.post("/moderation/bulk", data={"decision": "approve"}).status_code == 400
-    assert events() == []
+    assert events() == trail
     done = client.post("/moderation/bulk", data={"decision": "reject", "reason": "duplicate", "comment_ids": ids})
     assert done.status_code == 302
     assert {fresh(comment).status for comment in batch} == {"rejected"}
-    assert len(events()) == 3
+    assert len(events()) == len(trail) + 3
 
 
 def test_two_moderators_deciding_at_once_one_wins(app, document, author):
@@ -373,6 +411,7 @@ def test_dispositions_are_recorded_changed_and_shown(app, client, document, auth
         moderator.id,
     )
     assert [event[:4] for event in events(comment)] == [
+        ("status", "pending", "approved", ""),
         ("disposition", None, "accepted", "We added a definition."),
         ("disposition", "accepted", "partially_accepted", "We added a short definition."),
     ]
@@ -406,8 +445,9 @@ def test_rejected_comments_get_dispositions_but_their_response_stays_private(app
 def test_bad_dispositions_change_nothing(client, document, author, login_as, data, status):
     login_as("moderator")
     comment = make_comment(author, document, status="approved")
+    trail = events()  # the approval
     assert client.post(f"/moderation/comments/{comment.id}/disposition", data=data).status_code == status
-    assert fresh(comment).disposition is None and events() == []
+    assert fresh(comment).disposition is None and events() == trail
 
 
 def test_events_are_append_only(document, author):
@@ -425,6 +465,47 @@ def test_events_are_append_only(document, author):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1
+
+
+def test_a_deleted_moderator_is_a_deleted_account_in_the_trail_and_the_response_log(client, document, author, login_as):
+    gone = make_user("moderator", name="Gina Gone", email="gina.gone@example.org")
+    comment = make_comment(author, document, body="Words to moderate.")
+    moderation.decide(gone, comment.id, "approve", note="Fine.")
+    moderation.set_disposition(gone, fresh(comment), "noted", "Thank you.")
+    db.session.commit()
+    accounts.delete_account(db.session.get(User, gone.id), DEFAULT_PASSWORD)
+    db.session.commit()
+    # Erased where it was stored, not only hidden: no event holds the name or the email any more.
+    db.session.expire_all()
+    assert list(db.session.scalars(select(ModerationEvent.actor_label))) == ["Deleted account"] * 2
+    login_as("moderator")
+    page = client.get(f"/moderation/comments/{comment.id}").get_data(as_text=True)
+    history = page[page.index('id="history-title"') :]
+    assert history.count("<td>Deleted account</td>") == 2
+    assert "Gina" not in page and "gina.gone" not in page
+    exported = client.get("/moderation/export.csv").get_data(as_text=True)
+    [row] = csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+    assert (row["moderated_by"], row["responded_by"]) == ("Deleted account", "Deleted account")
+    [record] = json.loads(client.get("/moderation/export.json").get_data(as_text=True))
+    assert (record["moderated_by"], record["responded_by"]) == ("Deleted account", "Deleted account")
+    assert "Gina" not in exported and row["moderated_at"] and row["responded_at"]
+
+
+def test_events_of_accounts_deleted_before_the_labels_were_scrubbed_show_no_name(client, document, author, login_as):
+    """Events written before deletion scrubbed the label keep the name in the database; the page never shows it.
+    An event made on the command line has no account either, and still says so."""
+    comment = make_comment(author, document)
+    rows = [("Old Moderator <old.moderator@example.org>", "approved"), ("command line", "rejected")]
+    db.session.execute(
+        insert(ModerationEvent),
+        [{"comment_id": comment.id, "actor_id": None, "actor_label": label, "field": "status",
+          "from_value": "pending", "to_value": to, "reason": ""} for label, to in rows],
+    )  # fmt: skip
+    db.session.commit()
+    login_as("moderator")
+    page = client.get(f"/moderation/comments/{comment.id}").get_data(as_text=True)
+    assert "<td>Deleted account</td>" in page and "<td>command line</td>" in page
+    assert "Old Moderator" not in page and "old.moderator" not in page
 
 
 def test_role_changes_are_in_the_audit_trail(app_context, client, login_as, runner):

@@ -7,6 +7,9 @@ from these rules, which are the only changes the app makes to text:
 - leading and trailing whitespace (as Python's str.strip sees it) is removed from every text field, and a field
   that is then empty is refused where it is required (comment, name);
 - a quoted passage has every run of whitespace made one space: it is matched that way against the section;
+- a name, organisation or country is normalised to Unicode NFKC before the strip, and refused (a 400 with the
+  field's message; nothing of the form is stored) when it holds a control or format character or a line or
+  paragraph separator, has nothing visible, or only combining marks (`profile_value` below states the rule);
 - the CSV export puts ' before a value that starts with = + - @, a tab, CR, LF or ' (the formula guard), and
   the import takes a ' before one of those characters off again (so an unedited export reads back unchanged);
 - a NUL character is refused with a 400 everywhere (see test_unstorable_text.py).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -32,7 +36,14 @@ from consult_app.models.user import COUNTRY_MAX, NAME_MAX, ORGANISATION_MAX
 from consult_app.services import export, importer
 from consult_app.services.guidance import load_guidance
 from tests import corpora
-from tests.factories import DEFAULT_PASSWORD, guidance_text, make_comment, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    guidance_text,
+    make_comment,
+    make_user,
+    session_token_for,
+    sign_in_with,
+)
 from tests.markup import dangerous_markup
 
 SLUG = "naughty"
@@ -72,6 +83,41 @@ def unguarded(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
+# What a profile field refuses (see the module docstring); the messages are the app's, one per kind of problem.
+PROFILE_REFUSED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+JOINERS = "\u200c\u200d"  # allowed between two letters, marks, digits or symbols, not both ASCII
+BLANK_CHARACTERS = "\u115f\u1160\u3164\uffa0\u2800"  # Hangul fillers and the blank Braille pattern
+PROFILE_MESSAGES = ("Remove the invisible character U+", "Enter visible characters", "Enter letters, not only accents")
+
+
+def profile_value(text: str) -> str | None:
+    """What a name, organisation or country field keeps of `text` (written out here rather than taken from the
+    app, so that the test states the rule): NFKC without surrounding whitespace, or None when it is refused."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    if any(
+        unicodedata.category(character) in PROFILE_REFUSED_CATEGORIES and not joins_a_word(value, position)
+        for position, character in enumerate(value)
+    ):
+        return None
+    visible = [character for character in value if not character.isspace() and character not in BLANK_CHARACTERS]
+    if value and all(unicodedata.category(character).startswith("M") for character in visible):
+        return None  # nothing visible at all, or only combining marks
+    return value
+
+
+def joins_a_word(value: str, position: int) -> bool:
+    if value[position] not in JOINERS or position in (0, len(value) - 1):
+        return False
+    before, after = value[position - 1], value[position + 1]
+    word = all(unicodedata.category(character)[0] in "LMNS" for character in (before, after))
+    return word and not (before.isascii() and after.isascii())
+
+
+def refused_with_a_message(response) -> bool:
+    page = response.get_data(as_text=True)
+    return response.status_code == 400 and any(message in page for message in PROFILE_MESSAGES)
+
+
 def collapsed(text: str) -> str:
     return " ".join(text.split())
 
@@ -101,15 +147,9 @@ def document(app_context, tmp_path, naughty):
 
 
 def sign_in(client, user: User) -> None:
-    """Put `user` in the client's session as the log-in form does (Flask-Login keeps the session token), without
-    checking a password: hundreds of accounts log in here, and each log-in would cost a scrypt hash."""
-    sign_in_token(client, user.session_token)  # read here: the session transaction has an app context of its own
-
-
-def sign_in_token(client, token: str) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    """Give the client a session of `user`'s as the log-in form does, without checking a password: hundreds of
+    accounts log in here, and each log-in would cost a scrypt hash."""
+    sign_in_with(client, session_token_for(user))  # made here: the session transaction has an app context of its own
 
 
 # A section page (which a comment's POST builds) holds every comment its reader may see, their own pending ones
@@ -121,7 +161,8 @@ def authors_taking_turns(app, count: int) -> list[tuple[str, str]]:
     """(session token, display name) of enough reviewers for `count` comments, TURN each."""
     with app.app_context():
         return [
-            (user.session_token, user.display_name) for user in clone_users(make_user("reviewer"), count // TURN + 1)
+            (session_token_for(user), user.display_name)
+            for user in clone_users(make_user("reviewer"), count // TURN + 1)
         ]
 
 
@@ -183,7 +224,7 @@ def test_comments_replies_notes_and_responses(app, client, document, naughty, lo
     replies: set[str] = set()
     for number, text in enumerate(naughty):
         if number % TURN == 0:
-            sign_in_token(client, authors[number // TURN][0])
+            sign_in_with(client, authors[number // TURN][0])
         reply_to = parent_id if number % 2 else ""
         form = {"body": text, "kind": "concern", "publication": "public_named", "parent_id": reply_to}
         response = client.post(SECTION, data=form)
@@ -261,7 +302,7 @@ def test_quotes_of_every_string(app, client, document, naughty):
     accepted, refused = {}, []
     for number, text in enumerate(naughty):
         if number % TURN == 0:
-            sign_in_token(client, authors[number // TURN][0])
+            sign_in_with(client, authors[number // TURN][0])
         form = {"body": "Quoting.", "quote": text, "kind": "general", "publication": "private"}
         response = client.post(SECTION, data=form)
         if response.status_code == 302:
@@ -290,18 +331,21 @@ def test_quotes_of_every_string(app, client, document, naughty):
 def test_names_organisations_and_countries(app, document, naughty):
     """Each string as one account's name, organisation and country, through the profile form; each account
     writes a comment, and the export shows its profile. Strings too long for the name go in again as the
-    organisation only."""
+    organisation only. A refused string leaves the account as it was, which the export shows too."""
     with app.app_context():
         accounts = clone_users(make_user("reviewer"), len(naughty))
-        ids = [(account.id, account.session_token) for account in accounts]
+        ids = [(account.id, session_token_for(account), account.display_name) for account in accounts]
     client = app.test_client()
     expected: dict[int, tuple[str, str, str]] = {}
-    for (user_id, token), text in zip(ids, naughty, strict=True):
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = token, True
-        value = text.strip()
+    for (user_id, token, original_name), text in zip(ids, naughty, strict=True):
+        sign_in_with(client, token)
+        value = profile_value(text)
         form = {"name": text, "organisation": text, "country": text, "respondent_type": "individual"}
         response = client.post("/account/profile", data=form)
+        if value is None:
+            assert refused_with_a_message(response), (text, response.status_code)
+            expected[user_id] = (original_name, "", "")  # as clone_users made it: nothing was stored
+            continue
         if value and len(value) <= NAME_MAX:
             assert response.status_code == 302, (text, response.status_code)
             expected[user_id] = (value, value, value)
@@ -310,10 +354,12 @@ def test_names_organisations_and_countries(app, document, naughty):
         page = response.get_data(as_text=True)
         assert "Enter your name." in page or f"Use at most {NAME_MAX} characters." in page
         organisation = value if len(value) <= ORGANISATION_MAX else ""
-        form = {"name": "Long Name Holder", "organisation": organisation, "country": value[:COUNTRY_MAX]}
+        # Cut to the country's length, what is left may be only combining marks: then no country.
+        country = profile_value(value[:COUNTRY_MAX]) or ""
+        form = {"name": "Long Name Holder", "organisation": organisation, "country": country}
         response = client.post("/account/profile", data={**form, "respondent_type": "individual"})
         assert response.status_code == 302, (text, response.status_code)
-        expected[user_id] = ("Long Name Holder", organisation, value[:COUNTRY_MAX].strip())
+        expected[user_id] = ("Long Name Holder", organisation, country)
     with app.app_context():
         users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(expected)))}
         written = {make_comment(users[user_id], document, key="strings").reference: user_id for user_id in expected}
@@ -351,9 +397,25 @@ def exported_rows_in(app) -> dict[str, dict[str, str]]:
 
 
 def test_registration_takes_a_sample_and_log_in_takes_every_string(app, client, naughty):
-    """Registration with a naughty name, organisation and country (a sample: each costs a hash), then the
-    log-in form with every string as email, password and next address."""
-    sample = [text for text in naughty if text.strip() and len(text.strip()) <= NAME_MAX][::25]
+    """Registration with a naughty name, organisation and country (a sample: each costs a hash, so the refused
+    strings are sampled apart from the others), then the log-in form with every string as email, password and
+    next address."""
+    fitting = [text for text in naughty if text.strip() and len(text.strip()) <= NAME_MAX]
+    refused = [text for text in fitting if profile_value(text) is None]
+    for number, text in enumerate(refused[::5]):
+        form = {
+            "email": f"refused{number}@example.org",
+            "password": DEFAULT_PASSWORD,
+            "password_confirm": DEFAULT_PASSWORD,
+            "name": text,
+            "respondent_type": "individual",
+            "accept_terms": "y",
+        }
+        response = client.post("/auth/register", data=form)
+        assert refused_with_a_message(response), (text, response.status_code)
+        with app.app_context():
+            assert db.session.scalar(select(User).where(User.email == form["email"])) is None, text
+    sample = [text for text in fitting if profile_value(text) is not None][::25]
     for number, text in enumerate(sample):
         form = {
             "email": f"registrant{number}@example.org",
@@ -370,9 +432,9 @@ def test_registration_takes_a_sample_and_log_in_takes_every_string(app, client, 
         with app.app_context():
             user = db.session.scalar(select(User).where(User.email == form["email"]))
             assert (user.display_name, user.organisation, user.country) == (
-                text.strip(),
-                form["organisation"].strip(),
-                form["country"].strip(),
+                profile_value(text),
+                profile_value(form["organisation"]),
+                profile_value(form["country"]),
             )
     for text in naughty:
         response = client.post("/auth/register", data={"email": text, "password": text, "name": text})
@@ -468,13 +530,21 @@ def test_command_line_arguments(app, runner, document, naughty, tmp_path):
             assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
 
     sample = [text for text in naughty if text.strip() and len(text.strip()) <= NAME_MAX and "\x00" not in text]
+    refused = [text for text in sample if profile_value(text) is None]
+    for number, text in enumerate(refused[::5]):
+        email = f"refused{number}@example.org"
+        result = runner.invoke(args=["users", "create", "--email", email, "--name", text], input="x\nx\n")
+        assert result.exit_code == 2 and "Invalid value for '--name'" in result.output, (text, result.output)
+        assert any(message in " ".join(result.output.split()) for message in PROFILE_MESSAGES), result.output
+        with app.app_context():
+            assert db.session.scalar(select(User).where(User.email == email)) is None, text
     created = {}
-    for number, text in enumerate(sample[::25]):
+    for number, text in enumerate([text for text in sample if profile_value(text) is not None][::25]):
         email = f"cli{number}@example.org"
         args = ["users", "create", "--email", email, "--name", text, "--organisation", text, "--country", text]
         result = runner.invoke(args=args, input=f"{DEFAULT_PASSWORD}\n{DEFAULT_PASSWORD}\n")
         assert result.exit_code == 0, (text, result.output)
-        created[email] = text.strip()
+        created[email] = profile_value(text)
     with app.app_context():
         users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(created)))}
         references = {make_comment(users[email], document, key="strings").reference: email for email in created}

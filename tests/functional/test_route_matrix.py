@@ -6,7 +6,11 @@ the status expected from a request with an empty form (POST) or no query (GET):
 
 - an int: that status;
 - LOGIN: a redirect to the log-in page that comes back here (`/auth/login?next=<this path>`);
-- HOME: a redirect to the home page.
+- HOME: a redirect to the home page;
+- ACCOUNT: a redirect to the account page.
+
+Every response to a signed-in role (whatever its status) must also be marked `Cache-Control: private, no-store`,
+except the public API's (/api/v1/), which answers everyone alike, cookies or not: `public, max-age=60`.
 
 "deactivated" is a reviewer whose account was deactivated after logging in: its cookie is still sent
 but no longer loads a user, so it is treated exactly like "anonymous".
@@ -32,7 +36,12 @@ from tests.factories import make_comment, make_document, make_user
 
 LOGIN = "redirect to log in"
 HOME = "redirect home"
+ACCOUNT = "302 to /account/"
+# Rows that end the server-side session the later rows use: they run last.
+SESSION_ENDING = {("POST", "/auth/logout")}
 SIGNED_IN = ("reviewer", "moderator", "admin")
+PRIVATE = "private, no-store"
+PUBLIC_API = "/api/v1/"
 
 
 def everyone(expected) -> dict[str, object]:
@@ -60,10 +69,14 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/guidance/<slug>/<key>/"): everyone(200),
     ("GET", "/healthz"): everyone(200),
     ("GET", "/privacy"): everyone(200),
+    ("GET", "/favicon.ico"): everyone(200),
     # auth: open to everyone; empty forms and bad tokens are 400
     ("GET", "/auth/register"): everyone(200),
     ("POST", "/auth/register"): everyone(400),
     ("GET", "/auth/confirm/<token>"): everyone(400),
+    ("POST", "/auth/confirm/<token>"): everyone(400),
+    ("GET", "/auth/change-email/<token>"): everyone(400),
+    ("POST", "/auth/change-email/<token>"): everyone(400),
     ("GET", "/auth/login"): everyone(200),
     ("POST", "/auth/login"): everyone(400),
     ("POST", "/auth/logout"): everyone(HOME),
@@ -75,6 +88,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/account/"): signed_in(200),
     ("POST", "/account/profile"): signed_in(400),
     ("POST", "/account/password"): signed_in(400),
+    ("POST", "/account/email"): signed_in(400),
+    # Only a button: it ends the account's other sessions (there are none here) and comes back.
+    ("POST", "/account/sessions/others"): signed_in(ACCOUNT),
     ("GET", "/account/data.json"): signed_in(200),
     ("POST", "/account/delete"): signed_in(400),
     # administration: admins only; empty forms (about another user) are 400
@@ -100,6 +116,14 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/moderation/import"): moderators(200),
     ("POST", "/moderation/import"): moderators(400),
     ("POST", "/moderation/import/apply"): moderators(400),
+    # the public API and its readable page: open to everyone
+    ("GET", "/api/"): everyone(200),
+    ("GET", "/api/v1/openapi.json"): everyone(200),
+    ("GET", "/api/v1/documents"): everyone(200),
+    ("GET", "/api/v1/documents/<slug>"): everyone(200),
+    ("GET", "/api/v1/documents/<slug>/versions/<int:number>"): everyone(200),
+    ("GET", "/api/v1/documents/<slug>/comments"): everyone(200),
+    ("GET", "/api/v1/documents/<slug>/statistics"): everyone(200),
 }
 
 IGNORED_ENDPOINTS = {"static"}
@@ -190,26 +214,32 @@ def test_route_matrix(app, client, login_as, tmp_path, subtests, role):
     accounts_before = account_snapshot(app)
     session_cookie = client.get_cookie("session")
 
-    for (method, rule), expected in MATRIX.items():
+    for (method, rule), expected in sorted(MATRIX.items(), key=lambda row: row[0] in SESSION_ENDING):
         url = concrete(rule, values)
         with subtests.test(msg=f"{method} {rule} as {role}", url=url):
-            # A fresh client with the same session cookie: a log-out in one row does not end the next row's session.
+            # A fresh client with the same session cookie, so that no row sees cookies another row set; a log-out
+            # ends the session itself (it is kept in the database), so the rows that do so come last.
             probe = app.test_client()
             if session_cookie is not None:
                 probe.set_cookie("session", session_cookie.value)
             response = probe.open(url, method=method, data={} if method == "POST" else None)
             response.close()  # finish streamed downloads now, not whenever the garbage collector gets to them
             assert outcome(response, url) == expected[role]
+            if rule.startswith(PUBLIC_API):  # the same for everyone: shared caches may keep it
+                assert response.headers.get("Cache-Control") == "public, max-age=60"
+            elif role in SIGNED_IN:  # pages, downloads, redirects and errors alike: never kept by any cache
+                assert response.headers.get("Cache-Control") == PRIVATE
 
     # Empty forms change nothing: every account is still there, as it was.
     assert account_snapshot(app) == accounts_before
-    assert len(accounts_before) == (1 if role == "anonymous" else 2)
+    # The other reviewer and the factory's moderator who approved their comment, and the role's own account.
+    assert len(accounts_before) == (2 if role == "anonymous" else 3)
 
 
 def account_snapshot(app) -> dict[int, tuple]:
     with app.app_context():
-        return {user.id: (user.email, user.role, user.active, user.session_token, user.password_hash,
-                          user.display_name) for user in db.session.scalars(select(User))}  # fmt: skip
+        return {user.id: (user.email, user.role, user.active, user.password_hash, user.display_name)
+                for user in db.session.scalars(select(User))}  # fmt: skip
 
 
 def test_wrong_methods_are_refused_with_405(app, client):
@@ -230,6 +260,9 @@ def test_wrong_methods_are_refused_with_405(app, client):
                 continue  # another rule answers this method at this address (e.g. POST /guidance/s/v1/)
             response = client.open(url, method=method)
             assert response.status_code == 405, f"{method} {url}"
-            assert "That action is not possible at this address." in response.get_data(as_text=True)
+            if url.startswith(PUBLIC_API):  # programs get problem details (consult_app/api/problems.py)
+                assert response.mimetype == "application/problem+json"
+            else:
+                assert "That action is not possible at this address." in response.get_data(as_text=True)
             checked.append((method, rule.rule))
     assert ("GET", "/auth/logout") in checked and ("POST", "/account/") in checked

@@ -7,9 +7,25 @@ from consult_app.models import User
 
 @pytest.fixture
 def clean_environment(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "CONSULT_ENV", "CONSULT_TIMEZONE", "RATELIMIT_ENABLED"):
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "CONSULT_ENV",
+        "CONSULT_TIMEZONE",
+        "RATELIMIT_ENABLED",
+        "CONSULT_BASE_URL",
+        "MAIL_PER_RECIPIENT_PER_HOUR",
+        "MAIL_DELIVERY_THREAD",
+        "CONSULT_RETENTION",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # Production also needs these (tests/functional/test_privacy_notice.py tests starting without them).
+    monkeypatch.setenv("CONSULT_CONTROLLER", "Statistics Ethics Institute")
+    monkeypatch.setenv("CONSULT_PRIVACY_CONTACT", "dpo@stats-ethics.example")
     return monkeypatch
+
+
+BASE_URL = "https://consult.example.org"
 
 
 def test_production_refuses_to_start_without_a_secret_key(clean_environment, tmp_path):
@@ -20,10 +36,50 @@ def test_production_refuses_to_start_without_a_secret_key(clean_environment, tmp
 def test_production_starts_with_a_secret_key_and_secure_cookies(clean_environment, tmp_path):
     clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
     clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    clean_environment.setenv("CONSULT_BASE_URL", BASE_URL)
     app = create_app("production")
     assert app.config["SECRET_KEY"] == "a-long-production-secret"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("p.db")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    # Only the base address's host is answered (any port: werkzeug compares host names).
+    assert app.config["TRUSTED_HOSTS"] == ["consult.example.org"]
+    assert app.config["MAIL_DELIVERY_THREAD"] is False
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "",
+        "consult.example.org",
+        "ftp://consult.example.org",
+        "https://",
+        "https://consult.example.org/?next=1",
+        "https://consult.example.org/#top",
+        "https://user:pw@consult.example.org",
+        "https://consult.example.org:99999",
+    ],
+)
+def test_production_refuses_to_start_without_a_usable_base_url(clean_environment, tmp_path, base_url):
+    clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    if base_url:
+        clean_environment.setenv("CONSULT_BASE_URL", base_url)
+    with pytest.raises(ConfigurationError, match="CONSULT_BASE_URL"):
+        create_app("production")
+
+
+def test_only_development_delivers_mail_from_the_web_process(clean_environment, tmp_path):
+    assert create_app("development", instance_path=str(tmp_path)).config["MAIL_DELIVERY_THREAD"] is True
+    testing = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    assert testing.config["MAIL_DELIVERY_THREAD"] is False
+    assert testing.config["TRUSTED_HOSTS"] is None  # the tests' "attacker" hosts reach the app: see test_auth.py
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "five", "2.5"])
+def test_a_mail_limit_that_is_not_a_positive_whole_number_is_refused(clean_environment, value):
+    clean_environment.setenv("MAIL_PER_RECIPIENT_PER_HOUR", value)
+    with pytest.raises(ConfigurationError, match="MAIL_PER_RECIPIENT_PER_HOUR"):
+        create_app("testing")
 
 
 def test_development_generates_one_secret_key_and_keeps_it(clean_environment, tmp_path):
@@ -62,6 +118,7 @@ def test_environment_values_are_parsed():
 def test_production_warns_when_rate_limits_live_in_process_memory(clean_environment, tmp_path, caplog):
     clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
     clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    clean_environment.setenv("CONSULT_BASE_URL", BASE_URL)
     clean_environment.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with caplog.at_level("WARNING", logger="consult"):
         create_app("production")
@@ -76,6 +133,7 @@ def test_production_warns_when_rate_limits_live_in_process_memory(clean_environm
 def test_only_the_tests_lower_the_password_hashing_cost(clean_environment, tmp_path):
     clean_environment.setenv("SECRET_KEY", "a-long-production-secret")
     clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    clean_environment.setenv("CONSULT_BASE_URL", BASE_URL)
     production = create_app("production")
     with production.app_context():
         user = User(email="someone@example.org")

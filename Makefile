@@ -56,6 +56,8 @@ run: install
 ## every test again on PostgreSQL (without tests/browser/: they serve the app from a SQLite file of their own).
 ## The two runs share nothing (each has its own databases, ports, Redis keys and temporary folder) and together
 ## keep both cores busy; the PostgreSQL run's output is printed when it ends, and either failing fails the target.
+## Tests marked `postgres` (PostgreSQL's query plans, a cut PostgreSQL connection) then run in the PostgreSQL run
+## only; without TEST_DATABASE_URL they are skipped, with the reason.
 PG_LOG := test-artifacts/postgresql.log
 test: system-deps install lint node_modules/.installed
 	@mkdir -p test-artifacts
@@ -66,7 +68,8 @@ test: system-deps install lint node_modules/.installed
 			--basetemp=test-artifacts/pytest-postgresql >$(PG_LOG) 2>&1 & pg=$$!; \
 	fi; \
 	echo "== the suite on SQLite"; \
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest; sqlite_status=$$?; \
+	if [ -n "$$pg" ]; then only_sqlite="not postgres"; else only_sqlite=""; fi; \
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest --durations=15 $${only_sqlite:+-m "$$only_sqlite"}; sqlite_status=$$?; \
 	pg_status=0; \
 	if [ -n "$$pg" ]; then \
 		wait $$pg; pg_status=$$?; \

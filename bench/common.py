@@ -18,7 +18,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from consult_app.models import Comment, Document, Section, User, Version  # noqa
 from consult_app.models.user import PASSWORD_METHOD  # noqa: E402
 from consult_app.services.guidance import default_sources, load_guidance  # noqa: E402
 from consult_app.text import render_comment  # noqa: E402
+from tests.smtp import free_port  # noqa: E402 - one home for the test and benchmark helpers
 
 VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
@@ -364,12 +364,6 @@ def dispose(app) -> None:
 
 
 # --- servers ------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:

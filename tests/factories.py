@@ -47,6 +47,20 @@ def write_guidance(folder: Path, name: str = "test-guidance.md", **kwargs) -> Pa
     return path
 
 
+# The test document's second version: the introduction changed, "Public good" removed, "Accountability" added.
+SECOND_VERSION_SECTIONS = [
+    ("Introduction {#introduction}", "Why this guidance exists.\n\n### Scope\n\nWhat it now covers."),
+    ("Bias and fairness", "Models can be unfair to small groups."),
+    ("Accountability", "Someone must answer for the model."),
+]
+
+
+def load_second_version(folder: Path) -> None:
+    """Load SECOND_VERSION_SECTIONS over the test document (committed), making its version 2."""
+    load_guidance([write_guidance(folder, sections=SECOND_VERSION_SECTIONS)])
+    db.session.commit()
+
+
 def make_document(folder: Path, **kwargs) -> Document:
     """Write a source file and load it (committed), returning the document."""
     path = write_guidance(folder, f"{kwargs.get('slug', 'test-guidance')}.md", **kwargs)

@@ -21,6 +21,7 @@ from consult_app.services.guidance import load_guidance
 from tests.factories import (
     DEFAULT_PASSWORD,
     factory_moderator,
+    load_second_version,
     make_comment,
     make_user,
     session_token_for,
@@ -85,13 +86,7 @@ def test_a_document_has_its_sections_as_html_and_text_and_its_versions(client, d
 
 
 def test_an_older_version_says_what_changed_per_section(client, document, tmp_path):
-    sections = [
-        ("Introduction {#introduction}", "Why this guidance exists.\n\n### Scope\n\nWhat it now covers."),
-        ("Bias and fairness", "Models can be unfair to small groups."),
-        ("Accountability", "Someone must answer for the model."),
-    ]
-    load_guidance([write_guidance(tmp_path, sections=sections)])
-    db.session.commit()
+    load_second_version(tmp_path)
     old = get_json(client, f"{DOCUMENT}/versions/1")
     assert old["current"] is False and old["document"] == "test-guidance"
     assert [s["key"] for s in old["sections"]] == ["introduction", "public-good", "bias-and-fairness"]

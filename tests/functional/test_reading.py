@@ -7,7 +7,7 @@ import pytest
 
 from consult_app.extensions import db
 from consult_app.services.guidance import load_guidance
-from tests.factories import make_document, write_guidance
+from tests.factories import load_second_version, make_document
 
 
 def page(client, url: str, status: int = 200) -> str:
@@ -84,13 +84,7 @@ def test_a_document_without_a_consultation_block_is_not_open(client, app_context
 
 
 def test_old_version_shows_what_changed_per_section(client, document, tmp_path):
-    sections = [
-        ("Introduction {#introduction}", "Why this guidance exists.\n\n### Scope\n\nWhat it now covers."),
-        ("Bias and fairness", "Models can be unfair to small groups."),
-        ("Accountability", "Someone must answer for the model."),
-    ]
-    load_guidance([write_guidance(tmp_path, sections=sections)])
-    db.session.commit()
+    load_second_version(tmp_path)
     html = page(client, "/guidance/test-guidance/v1/")
     assert "This is an older version" in html
     assert 'href="/guidance/test-guidance/v1/"' not in html

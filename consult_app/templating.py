@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from consult_app.labels import NO_DISPOSITION, choices, label, section_label
 from consult_app.models import ConsultationState, Document
 from consult_app.permissions import can_decide, can_respond
 from consult_app.services.consultation import Outlook, Step, outlook
@@ -83,6 +84,11 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(step_date, "step_date")
     app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(ConsultationState, "ConsultationState")
+    # Stored codes are shown through labels.py only: label("disposition", comment.disposition).
+    app.add_template_global(label, "label")
+    app.add_template_global(section_label, "section_label")
+    app.add_template_global(choices, "label_choices")
+    app.add_template_global(NO_DISPOSITION, "NO_DISPOSITION")
     # Templates ask the permission predicates rather than restate a rule (see permissions.py).
     app.add_template_global(can_decide, "can_decide")
     app.add_template_global(can_respond, "can_respond")

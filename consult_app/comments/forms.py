@@ -2,26 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from consult_app.labels import KIND_LABELS, PUBLICATION_LABELS
 from consult_app.models import CommentKind, Publication
 from consult_app.models.comment import BODY_MAX, QUOTE_MAX
-
-KIND_LABELS = {
-    CommentKind.GENERAL: "General comment",
-    CommentKind.SUGGESTION: "Suggestion for a change",
-    CommentKind.CONCERN: "Concern",
-    CommentKind.SUPPORT: "Support",
-}
-PUBLICATION_LABELS = {
-    Publication.PUBLIC_NAMED: "Public, with my name and organisation",
-    Publication.PUBLIC_ANONYMOUS: "Public, anonymously",
-    Publication.PRIVATE: "Private: only for the drafting team",
-}
-PUBLICATION_HINTS = {
-    Publication.PUBLIC_NAMED: "Once approved, anyone can read it with your name and organisation.",
-    Publication.PUBLIC_ANONYMOUS: "Once approved, anyone can read it as “Anonymous reviewer” with how you are "
-    "responding (for example “Academia or research”), without your name.",
-    Publication.PRIVATE: "Never published. Only the moderators and the drafting team read it.",
-}
 
 
 class CommentForm(FlaskForm):

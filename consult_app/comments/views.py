@@ -2,8 +2,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult_app.comments import bp
-from consult_app.comments.forms import PUBLICATION_HINTS, CommentForm
+from consult_app.comments.forms import CommentForm
 from consult_app.extensions import db, limiter
+from consult_app.labels import PUBLICATION_HINTS
 from consult_app.models import Comment
 from consult_app.permissions import Role, is_signed_in, role_required
 from consult_app.reading.views import render_section, section_page_or_404

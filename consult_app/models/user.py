@@ -41,18 +41,9 @@ class RespondentType(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        from consult_app.labels import RESPONDENT_LABELS  # labels imports this module
+
         return RESPONDENT_LABELS[self]
-
-
-RESPONDENT_LABELS = {
-    RespondentType.NATIONAL_STATISTICS_OFFICE: "National statistics office",
-    RespondentType.OTHER_GOVERNMENT: "Other government body",
-    RespondentType.INTERNATIONAL_ORGANISATION: "International organisation",
-    RespondentType.ACADEMIA: "Academia or research",
-    RespondentType.PRIVATE_SECTOR: "Private sector",
-    RespondentType.CIVIL_SOCIETY: "Civil society",
-    RespondentType.INDIVIDUAL: "Individual",
-}
 
 
 class User(UserMixin, db.Model):

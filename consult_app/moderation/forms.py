@@ -2,10 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from consult_app.comments.forms import KIND_LABELS
+from consult_app.labels import DISPOSITION_LABELS, KIND_LABELS, REASON_LABELS
 from consult_app.models.comment import NOTE_MAX, RESPONSE_MAX
 from consult_app.models.user import RespondentType
-from consult_app.services.moderation import DISPOSITION_LABELS, REASON_LABELS
 
 
 class QueueFilterForm(FlaskForm):

@@ -137,17 +137,6 @@ def disposition(comment_id: int):
 
 
 @bp.app_context_processor
-def moderation_labels():
-    from consult_app.comments.forms import PUBLICATION_LABELS
-
-    return {
-        "reason_labels": {key.value: label for key, label in moderation.REASON_LABELS.items()},
-        "disposition_labels": {key.value: label for key, label in moderation.DISPOSITION_LABELS.items()},
-        "publication_labels": {key.value: label for key, label in PUBLICATION_LABELS.items()},
-    }
-
-
-@bp.app_context_processor
 def moderation_counts():
     """Moderators see how many comments wait for them, in the header of every page."""
     if not can_moderate(current_user):

@@ -96,7 +96,7 @@ def healthz():
 
 @bp.get("/privacy")
 def privacy():
-    from consult_app.comments.forms import PUBLICATION_LABELS
+    from consult_app.labels import PUBLICATION_LABELS
 
     return render_template("reading/privacy.html", notice=privacy_notice(), publications=PUBLICATION_LABELS)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from consult_app import links
 from consult_app.extensions import db
+from consult_app.labels import REASON_LABELS
 from consult_app.models import (
     Comment,
     CommentStatus,
@@ -35,21 +36,6 @@ from consult_app.signals import account_deleting
 QUEUE_PER_PAGE = 20
 # Counting 200,000 pending comments costs more than showing a page of them; past this many, "more than".
 COUNT_LIMIT = 10_000
-REASON_LABELS = {
-    RejectionReason.OFF_TOPIC: "Off-topic",
-    RejectionReason.ABUSIVE: "Abusive",
-    RejectionReason.SPAM: "Spam",
-    RejectionReason.PERSONAL_DATA: "Contains personal data",
-    RejectionReason.DUPLICATE: "Duplicate",
-    RejectionReason.OTHER: "Other",
-}
-DISPOSITION_LABELS = {
-    Disposition.ACCEPTED: "Accepted",
-    Disposition.PARTIALLY_ACCEPTED: "Partially accepted",
-    Disposition.NOTED: "Noted",
-    Disposition.NOT_ACCEPTED: "Not accepted",
-    Disposition.OUT_OF_SCOPE: "Out of scope",
-}
 
 
 class Decision(enum.StrEnum):

@@ -3,7 +3,7 @@
 import pytest
 
 from consult_app import ConfigurationError, create_app
-from consult_app.comments.forms import PUBLICATION_LABELS
+from consult_app.labels import PUBLICATION_LABELS
 from tests.conftest import make_app
 
 PRIVACY_VARIABLES = ("CONSULT_CONTROLLER", "CONSULT_PRIVACY_CONTACT", "CONSULT_RETENTION", "CONSULT_ENV")

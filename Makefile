@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-browser lint format install clean system-deps
+.PHONY: run test test-browser lint format install clean system-deps bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ test: system-deps install lint node_modules/.installed
 ## Only the browser tests (Chromium, axe-core, the Nu Html Checker); screenshots go to test-artifacts/
 test-browser: system-deps install node_modules/.installed
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/browser
+
+## Every benchmark of bench/ on SQLite and on PostgreSQL, then one summary line per figure and target
+## (needs wrk, sqlite3, psql, Redis and PostgreSQL on 127.0.0.1; BENCH_OPTIONS=--quick for smaller sizes)
+bench: install
+	$(BIN)/python bench/all.py $(BENCH_OPTIONS)
 
 lint: install
 	$(BIN)/ruff check .

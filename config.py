@@ -44,6 +44,9 @@ class Config:
     # only: production runs `flask --app wsgi mail deliver --watch` as a process of its own).
     MAIL_DELIVERY_THREAD = False
     MAIL_DELIVERY_INTERVAL = 2.0
+    # An author hears about a response this long after it is saved, so that corrections made meanwhile join the
+    # same mail (services/response_mail.py).
+    RESPONSE_MAIL_DELAY_SECONDS = 300
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -79,6 +82,15 @@ class Config:
     # Rendered reading pages kept per process for visitors who are not signed in, keyed by their ETag so
     # that none can go stale (consult_app/http_cache.py); 0 keeps none. About 50 kB a page.
     PAGE_CACHE_SIZE = 128
+    # Redis for what processes share (consult_app/page_changes.py: the visitors' page cache asks it, not the
+    # database, whether anything changed; RATELIMIT_STORAGE_URI defaults to it). None: every cached page costs
+    # one fingerprint query instead. With Redis, a process reuses the change token it read for at most
+    # PAGE_CACHE_STALE_MS (the longest a visitor can see a page from before a change), and checks a page against
+    # the database every PAGE_CACHE_RECHECK_SECONDS anyway (for changes made behind the app's back).
+    REDIS_URL: str | None = None
+    PAGE_CACHE_KEY = "consult:visible-change"
+    PAGE_CACHE_STALE_MS = 500
+    PAGE_CACHE_RECHECK_SECONDS = 10
     # werkzeug's scrypt at its own work factor (N=2^15): see consult_app/models/user.py.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method name
 
@@ -103,6 +115,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a hashing method name
     # The test client's default host.
     CONSULT_BASE_URL = "http://localhost"
+    RESPONSE_MAIL_DELAY_SECONDS = 0  # the mail tests deliver at once
 
 
 class ProductionConfig(Config):
@@ -131,11 +144,16 @@ ENVIRONMENT_KEYS = {
     "CONSULT_BASE_URL": "CONSULT_BASE_URL",
     "GUIDANCE_DIR": "GUIDANCE_DIR",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "REDIS_URL": "REDIS_URL",
+    "CONSULT_PAGE_CACHE_KEY": "PAGE_CACHE_KEY",
+    "CONSULT_PAGE_CACHE_STALE_MS": "PAGE_CACHE_STALE_MS",
+    "CONSULT_PAGE_CACHE_RECHECK_SECONDS": "PAGE_CACHE_RECHECK_SECONDS",
     "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
     "MAIL_PER_RECIPIENT_PER_HOUR": "MAIL_PER_RECIPIENT_PER_HOUR",
     "MAIL_DELIVERY_THREAD": "MAIL_DELIVERY_THREAD",
+    "RESPONSE_MAIL_DELAY_SECONDS": "RESPONSE_MAIL_DELAY_SECONDS",
     "CONSULT_PROXY_COUNT": "PROXY_COUNT",
     "SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_DAYS": "SESSION_ABSOLUTE_DAYS",
@@ -146,9 +164,12 @@ BOOLEAN_KEYS = {"RATELIMIT_ENABLED", "MAIL_DELIVERY_THREAD", "LOGIN_LOCK_ENABLED
 INTEGER_KEYS = {
     "PROXY_COUNT",
     "MAIL_PER_RECIPIENT_PER_HOUR",
+    "RESPONSE_MAIL_DELAY_SECONDS",
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_DAYS",
     "LOGIN_LOCK_MINUTES",
+    "PAGE_CACHE_STALE_MS",
+    "PAGE_CACHE_RECHECK_SECONDS",
 }
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -178,6 +199,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
             settings[key] = _parse_int(variable, value)
         else:
             settings[key] = value
+    if "REDIS_URL" in settings and "RATELIMIT_STORAGE_URI" not in settings:
+        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]  # one Redis for everything shared
     return settings
 
 

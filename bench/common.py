@@ -17,22 +17,16 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from http.client import HTTPConnection
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -41,9 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import insert, select, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from consult_app import MIGRATIONS_DIR, create_app  # noqa: E402
@@ -52,7 +44,10 @@ from consult_app.models import Comment, Document, Section, User, Version  # noqa
 from consult_app.models.user import PASSWORD_METHOD  # noqa: E402
 from consult_app.services.guidance import default_sources, load_guidance  # noqa: E402
 from consult_app.text import render_comment  # noqa: E402
-from tests.smtp import free_port  # noqa: E402 - one home for the test and benchmark helpers
+from tests.support import client  # noqa: E402 - one home for the test and benchmark helpers
+from tests.support.client import Response  # noqa: E402
+from tests.support.databases import Throwaway, throwaway_database  # noqa: E402
+from tests.support.server import Gunicorn, production_environment  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
@@ -126,61 +121,24 @@ PEOPLE = [
 # --- databases ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class BenchDatabase:
-    """A database that exists for one benchmark run."""
-
-    url: str
-    kind: str  # "sqlite" | "postgresql"
-    folder: Path
-
-    @property
-    def path(self) -> Path | None:
-        return Path(make_url(self.url).database) if self.kind == "sqlite" else None
+BenchDatabase = Throwaway  # url, kind ("sqlite" | "postgresql"), folder, path
 
 
 @contextlib.contextmanager
 def bench_database(kind: str, label: str, keep: bool = False) -> Iterator[BenchDatabase]:
     """A fresh, empty database and a scratch folder; both are removed afterwards unless `keep`."""
-    folder = Path(tempfile.mkdtemp(prefix=f"consult-bench-{label}-"))
-    if kind == "sqlite":
-        database = BenchDatabase(f"sqlite:///{folder / 'bench.db'}", kind, folder)
-    elif kind == "postgresql":
-        name = f"consult_bench_{label}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
-        database = BenchDatabase(url.render_as_string(hide_password=False), kind, folder)
-    else:
+    if kind not in ("sqlite", "postgresql"):
         raise ValueError(f"unknown database kind {kind!r}")
-    try:
+    with throwaway_database(POSTGRES_ADMIN_URL if kind == "postgresql" else None, f"bench_{label}", keep) as database:
         yield database
-    finally:
-        if keep:
-            print(f"kept: {database.url} and {folder}")
-        else:
-            if kind == "postgresql":
-                with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{make_url(database.url).database}" WITH (FORCE)')
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def server_environment(database: BenchDatabase, **extra: str) -> dict[str, str]:
     """The environment of a production server (and of the `flask` command) on `database`."""
-    environment = dict(os.environ)
-    environment.update(
-        CONSULT_ENV="production",
-        SECRET_KEY=SECRET_KEY,
-        DATABASE_URL=database.url,
-        MAIL_URL="console://",
-        # Production answers only to this host name (any port): the benchmarks speak to 127.0.0.1.
-        CONSULT_BASE_URL=BASE_URL,
-        CONSULT_CONTROLLER=CONTROLLER,
-        CONSULT_PRIVACY_CONTACT=PRIVACY_CONTACT,
-        PYTHONUNBUFFERED="1",
-    )
-    environment.update(extra)
-    return environment
+    settings = {"DATABASE_URL": database.url, "MAIL_URL": "console://", "SECRET_KEY": SECRET_KEY}
+    # Production answers only to this host name (any port): the benchmarks speak to 127.0.0.1.
+    settings.update(CONSULT_BASE_URL=BASE_URL, CONSULT_CONTROLLER=CONTROLLER, CONSULT_PRIVACY_CONTACT=PRIVACY_CONTACT)
+    return production_environment(0, **settings, **extra)
 
 
 def setup_app(database: BenchDatabase):
@@ -366,98 +324,10 @@ def dispose(app) -> None:
 # --- servers ------------------------------------------------------------------------------------------------
 
 
-class Server:
-    """A gunicorn master with its workers, started with the project's gunicorn.conf.py (when there is one)
-    and the given number of workers, on a free port of 127.0.0.1."""
-
-    def __init__(
-        self,
-        app_spec: str,
-        environment: dict[str, str],
-        log_path: Path,
-        workers: int = 2,
-        chdir: Path = ROOT,
-        ready_path: str = "/healthz",
-    ) -> None:
-        self.app_spec, self.environment, self.log_path = app_spec, environment, log_path
-        self.workers, self.chdir, self.ready_path = workers, chdir, ready_path
-        self.port = 0
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def command(self) -> list[str]:
-        config = ["-c", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
-        return [
-            str(VENV_BIN / "gunicorn"),
-            *config,
-            "--workers", str(self.workers),
-            "--bind", f"127.0.0.1:{self.port}",
-            "--chdir", str(self.chdir),
-            self.app_spec,
-        ]  # fmt: skip
-
-    def start(self) -> Server:
-        self.port = free_port()
-        log = self.log_path.open("ab")
-        # Its own session: stopping it later signals this master and its workers only.
-        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
-            self.command(), cwd=self.chdir, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        self._wait_until_ready()
-        return self
-
-    def _wait_until_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
-            with contextlib.suppress(OSError):
-                connection = HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", self.ready_path)
-                status = connection.getresponse().status
-                connection.close()
-                if status == 200 and len(self.worker_pids()) >= self.workers:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer on port {self.port} within {timeout:.0f} s; see {self.log_path}")
-
-    def worker_pids(self) -> list[int]:
-        return child_pids(self.process.pid) if self.process else []
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def child_pids(parent: int) -> list[int]:
-    """The processes whose parent is `parent` (gunicorn's workers)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            # The command name is in parentheses and may hold spaces: the parent pid is the 2nd field after it.
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                children.append(int(entry.name))
-    return sorted(children)
+def Server(app_spec: str, environment: dict[str, str], log_path: Path, workers: int = 2, chdir: Path = ROOT):  # noqa: N802 - used as a class
+    """A gunicorn master with its workers (tests/support/server.py), with the project's gunicorn.conf.py and the
+    given number of workers, on a free port of 127.0.0.1: `with Server(...) as server:`."""
+    return Gunicorn(log_path, environment, workers=workers, app=app_spec, chdir=chdir)
 
 
 def proc_status_kb(pid: int, key: str) -> int:
@@ -509,109 +379,21 @@ class MemorySampler:
 # --- HTTP ---------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+Answer = Response
 
 
-class Browser:
-    """A keep-alive HTTP client with its own cookies, for one person.
+class Browser(client.Browser):
+    """The shared client (tests/support/client.py) on one kept-alive connection, with a benchmark's patience and
+    the password of the benchmark's accounts."""
 
-    Cookies are kept whatever their Secure flag: production marks the session cookie Secure, and the
-    benchmarks talk plain HTTP to 127.0.0.1 (behind a real deployment, TLS ends at the proxy).
-    """
-
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
-        parts = urlsplit(base_url)
-        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
-        self.cookies: dict[str, str] = {}
-        self.connection: HTTPConnection | None = None
-
-    def request(self, method: str, path: str, form: dict | None = None, keep_cookies: bool = True) -> Answer:
-        headers = {"Accept": "text/html"}
-        body = None
-        if form is not None:
-            body = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        started = time.perf_counter()
-        for attempt in (1, 2):
-            try:
-                connection = self._connection()
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionError, OSError) as error:
-                # A sync gunicorn worker closes the connection after each response; reconnect once.
-                self.close()
-                if attempt == 2 or not _is_stale_connection(error):
-                    raise
-        seconds = time.perf_counter() - started
-        if keep_cookies:
-            self._remember(response.msg.get_all("Set-Cookie") or [])
-        if response.getheader("Connection", "").lower() == "close":
-            self.close()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data, seconds)
-
-    def get(self, path: str) -> Answer:
-        return self.request("GET", path)
-
-    def _connection(self) -> HTTPConnection:
-        if self.connection is None:
-            self.connection = HTTPConnection(self.host, self.port, timeout=self.timeout)
-        return self.connection
-
-    def _remember(self, set_cookies: list[str]) -> None:
-        for header in set_cookies:
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                expired = morsel["expires"] and "1970" in morsel["expires"]
-                if not morsel.value or expired or morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+    def __init__(self, base_url: str, timeout: float = 300.0) -> None:
+        super().__init__(base_url, timeout=timeout, keep_alive=True)
 
     def log_in(self, email: str, password: str = PASSWORD) -> None:
-        """Log in through the real form: fetch it for the CSRF token, post it, expect the redirect."""
-        page = self.get("/auth/login")
-        answer = self.request(
-            "POST", "/auth/login", {"csrf_token": csrf_token(page.text), "email": email, "password": password}
-        )
-        if answer.status != 302:
-            raise RuntimeError(f"log-in of {email} answered {answer.status}, not a redirect")
+        super().log_in(email, password)
 
 
-_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
-_VALUE = re.compile(r'value="([^"]*)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF_INPUT.search(html)
-    value = _VALUE.search(match.group(0)) if match else None
-    if value is None:
-        raise RuntimeError("no CSRF token in the page")
-    return value.group(1)
-
-
-def _is_stale_connection(error: Exception) -> bool:
-    return isinstance(error, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)) or (
-        type(error).__name__ == "RemoteDisconnected"
-    )
+csrf_token = client.csrf_token
 
 
 class _Links(HTMLParser):
@@ -665,7 +447,8 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 def run_wrk(url: str, connections: int, seconds: int, threads: int = 2, headers: Sequence[str] = ()) -> WrkResult:
     """Load `url` with wrk (each of `headers`, "Name: value", sent with every request); parse its --latency report."""
     extra = [argument for header in headers for argument in ("-H", header)]
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url]
+    # A 10 s timeout rather than wrk's 2 s: on a busy machine a slow page is a figure, not a socket error.
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", *extra, url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     return parse_wrk(output)
 

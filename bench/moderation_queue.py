@@ -125,7 +125,10 @@ def report(args, size: int, first: list[float], deep: list[float], walk_ms: list
     for label, times in (("page 1", first), (f"page {args.page:,}", deep)):
         p50 = common.median(times)
         met = p50 < TARGET_MS
-        print(f"  target p50 < {TARGET_MS} ms, {label}: {common.verdict(met, f'{p50:.0f} ms, {p50 / TARGET_MS:.1f}x')}")
+        print(
+            f"  RESULT queue {args.database} {label} of {args.comments:,} pending: p50 {p50:.1f} ms, "
+            f"{p50 / TARGET_MS:.2f} of the {TARGET_MS} ms target: {common.verdict(met, f'{p50 / TARGET_MS:.1f}x')}"
+        )
 
 
 def report_failures(failures: list[str]) -> None:

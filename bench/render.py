@@ -125,7 +125,10 @@ def report(kind: str, timings: list[Timing], bound_ms: float, top: int) -> int:
     ratio = worst.slowest_ms / bound_ms
     refused = sum(timing.outcome.startswith("refused") for timing in timings)
     print(f"  worst: {worst.case} ({worst.text[:40]!r}...), {worst.slowest_ms:.1f} ms; {refused} cases refused")
-    print(f"  bound {bound_ms:.0f} ms: {ratio:.2f}x the bound, {common.verdict(ratio <= 1, 'over it')}")
+    print(
+        f"  RESULT render {kind}: worst case {worst.slowest_ms:.1f} ms CPU, "
+        f"{ratio:.2f} of the {bound_ms:.0f} ms bound: " + common.verdict(ratio <= 1, "over it")
+    )
     errors = [timing for timing in timings if timing.outcome.startswith("ERROR")]
     for timing in errors:
         print(f"  {timing.case}: {timing.outcome}")

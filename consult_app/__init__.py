@@ -198,8 +198,9 @@ def _register_blueprints(app: Flask) -> None:
     from consult_app.comments import bp as comments_bp
     from consult_app.moderation import bp as moderation_bp
     from consult_app.reading import bp as reading_bp
+    from consult_app.summary import bp as summary_bp
 
-    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp, moderation_bp, api_bp):
+    for blueprint in (reading_bp, comments_bp, auth_bp, account_bp, admin_bp, moderation_bp, api_bp, summary_bp):
         app.register_blueprint(blueprint)
     register_cli(app)
 

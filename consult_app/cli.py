@@ -19,7 +19,7 @@ from consult_app.models import Comment
 from consult_app.models.types import UNSTORABLE, is_storable
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
 from consult_app.permissions import Role, can_moderate
-from consult_app.services import accounts, demo, export, importer, outbox, profile_text
+from consult_app.services import accounts, change_mail, demo, export, importer, outbox, profile_text
 from consult_app.services.guidance import GuidanceLoadError, default_sources, load_guidance
 
 guidance_cli = AppGroup("guidance", help="Load the guidance documents under consultation.")
@@ -27,7 +27,17 @@ guidance_cli = AppGroup("guidance", help="Load the guidance documents under cons
 
 @guidance_cli.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def load_command(paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--replace-web-uploads",
+    is_flag=True,
+    help="Load a file even over a version uploaded through the web (otherwise that document is kept, with a warning).",
+)
+@click.option(
+    "--notify-reviewers",
+    is_flag=True,
+    help="Mail the reviewers of each section a new version changes or removes, as the web upload does.",
+)
+def load_command(paths: tuple[Path, ...], replace_web_uploads: bool, notify_reviewers: bool) -> None:
     """Load or reload guidance files (default: every guidance/*.md).
 
     All files are checked before anything is written; one bad file refuses the whole load.
@@ -36,7 +46,9 @@ def load_command(paths: tuple[Path, ...]) -> None:
     if not sources:
         raise click.ClickException(f"no guidance files found in {current_app.config['GUIDANCE_DIR']}")
     try:
-        reports = load_guidance(sources)
+        reports = load_guidance(sources, replace_web_uploads=replace_web_uploads)
+        if notify_reviewers:
+            change_mail.tell_reviewers_of_loads(reports)
         db.session.commit()
     except GuidanceLoadError as error:
         db.session.rollback()
@@ -48,6 +60,8 @@ def load_command(paths: tuple[Path, ...]) -> None:
         for warning in report.warnings:
             click.echo(f"Warning: {warning}", err=True)
         click.echo(report.summary())
+        if notify_reviewers and report.action == "new_version":
+            click.echo(f"{report.slug}: {report.mailed} reviewer(s) told of the sections they commented on")
 
 
 users_cli = AppGroup("users", help="Create accounts and change roles.")
@@ -122,12 +136,13 @@ def create_user_command(email, name, role, organisation, respondent_type, countr
 def set_role_command(email: str, role: str) -> None:
     """Change the role of the account with EMAIL to ROLE."""
     try:
-        user = accounts.set_role_by_email(email, Role(role.lower()))
+        user, changed = accounts.set_role_by_email(email, Role(role.lower()))
         db.session.commit()
     except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"{user.email} is now {user.role}.")
+    outcome = f"is now {user.role}." if changed else f"is already {user.role}; nothing changed."
+    click.echo(f"{user.email} {outcome}")
 
 
 export_cli = AppGroup("export", help="Write the response log, or a snapshot of the public API.")
@@ -148,7 +163,7 @@ def export_comments_command(document: str, status: str, section: str, out: Path 
     except export.ExportError as error:
         raise click.BadParameter(str(error)) from None
     if out is None:
-        for chunk in export.csv_chunks(export.rows(filters), bom=bom):
+        for chunk in export.csv_text(filters, bom=bom):
             click.echo(chunk, nl=False)
         return
     try:
@@ -176,11 +191,11 @@ def write_atomically(out: Path, filters: export.ExportFilters, bom: bool, *, sho
     """Write the CSV to a temporary file beside `out`, then rename it over `out`; return the row count."""
     total = export.count_rows(filters) if show_progress else 0
     temporary = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    counted = _Counter(export.rows(filters))
+    counted = _Counter()
     try:
         progress = click.progressbar(length=total, label="Exporting", file=sys.stderr, hidden=not show_progress)
         with temporary.open("w", encoding="utf-8", newline="") as handle, progress as bar:
-            for chunk in export.csv_chunks(counted.each(bar.update), bom=bom):
+            for chunk in export.csv_text(filters, bom=bom, progress=counted.each(bar.update)):
                 handle.write(chunk)
         os.replace(temporary, out)
     except BaseException:
@@ -190,16 +205,17 @@ def write_atomically(out: Path, filters: export.ExportFilters, bom: bool, *, sho
 
 
 class _Counter:
-    """Counts rows as they pass, and reports each to a progress callback."""
+    """Counts the rows the export reports, a batch at a time, and passes each count on to a progress callback."""
 
-    def __init__(self, rows) -> None:
-        self.rows, self.count = rows, 0
+    def __init__(self) -> None:
+        self.count = 0
 
     def each(self, progress):
-        for row in self.rows:
-            self.count += 1
-            progress(1)
-            yield row
+        def counted(rows: int) -> None:
+            self.count += rows
+            progress(rows)
+
+        return counted
 
 
 @click.command("demo")
@@ -307,6 +323,36 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(sessions_cli)
+    app.cli.add_command(comments_cli)
+
+
+# --- near-duplicate comments ---------------------------------------------------------------------------------
+
+comments_cli = AppGroup("comments", help="Work on the comments as a whole.")
+
+
+@comments_cli.command("similar")
+@click.option("--rebuild", is_flag=True, help="Recompute every group from scratch (default: compare new comments).")
+def similar_command(rebuild: bool) -> None:
+    """Group near-identical comments (campaigns): compare the comments not compared yet with the others of
+    their document, or with --rebuild recompute every group. Each document is committed on its own: an
+    interrupted run leaves every document as it was before or as it is after, and running again goes on."""
+    from consult_app.services import similarity_batch
+
+    reports = similarity_batch.run(rebuild)
+    while True:
+        try:
+            report = next(reports, None)
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            raise click.ClickException(f"stopped: the database refused the change ({error.orig})") from None
+        except BaseException:
+            db.session.rollback()
+            raise
+        if report is None:
+            break
+        click.echo(report.line())
 
 
 # --- sessions purge -----------------------------------------------------------------------------------------
@@ -361,12 +407,12 @@ def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str,
     except importer.ImportFileError as error:
         raise click.ClickException(f"nothing was imported: {error}") from None
     _echo_plan(plan, chosen)
-    if plan.errors:
-        rows = "1 row has" if len(plan.errors) == 1 else f"{len(plan.errors):,} rows have"
-        raise click.ClickException(f"nothing was applied: {rows} problems (listed above).")
-    stray = sorted(chosen - {change.reference for change in plan.conflicts})
-    if stray:
-        raise click.BadParameter(f"{', '.join(stray)}: not a conflict in this file", param_hint="--override")
+    try:
+        importer.check(plan, chosen)  # the service's checks, before --apply: a dry run reports them too
+    except importer.ApplyError as error:
+        if error.field == "override":
+            raise click.BadParameter(str(error), param_hint="--override") from None
+        raise click.ClickException(f"{error} The rows are listed above.") from None
     if moderator is None or not apply_changes:
         click.echo("Dry run: nothing was changed. Add --apply --as EMAIL to apply.")
         return
@@ -379,7 +425,7 @@ def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str,
     except SQLAlchemyError as error:
         db.session.rollback()
         raise click.ClickException(f"nothing was applied: the database refused the change ({error.orig})") from None
-    click.echo(f"{applied} disposition{'' if applied == 1 else 's'} updated, recorded under {moderator.email}.")
+    click.echo(f"{applied.words()}, recorded under {moderator.email}.")
     if left := len(plan.conflicts) - len(chosen):
         click.echo(f"{left} conflict{'' if left == 1 else 's'} left as in the app (--override REF applies one).")
 
@@ -403,7 +449,7 @@ def _references(values: tuple[str, ...]) -> set[str]:
     for value in (part.strip() for option in values for part in option.split(",")):
         if value:
             comment_id = Comment.id_from_reference(value)
-            references.add(f"C-{comment_id:06d}" if comment_id is not None else value)
+            references.add(Comment.reference_of(comment_id) if comment_id is not None else value)
     return references
 
 
@@ -412,14 +458,24 @@ def _shown(disposition: str, response: str) -> str:
     return f"{disposition or 'none'} / {(text[:77] + '...') if len(text) > 80 else text!r}"
 
 
-def _echo_plan(plan: importer.Plan, overrides: set[str]) -> None:
-    click.echo(f"{len(plan.ready)} changes:")
-    for change in plan.ready:
+def _shown_change(change: importer.Change) -> str:
+    parts = []
+    if change.answer_changes:
         before, after = (
             _shown(change.before_disposition, change.before_response),
             _shown(change.after_disposition, change.after_response),
         )
-        click.echo(f"  line {change.line}: {change.reference}: {before} -> {after}")
+        parts.append(f"{before} -> {after}")
+    if change.themes_change:
+        before, after = (";".join(names) or "none" for names in (change.before_themes, change.after_themes))
+        parts.append(f"themes {before!r} -> {after!r}")
+    return "; ".join(parts)
+
+
+def _echo_plan(plan: importer.Plan, overrides: set[str]) -> None:
+    click.echo(f"{len(plan.ready)} changes:")
+    for change in plan.ready:
+        click.echo(f"  line {change.line}: {change.reference}: {_shown_change(change)}")
     click.echo(f"{len(plan.conflicts)} conflicts (applied only with --override REF):")
     for change in plan.conflicts:
         chosen = " (--override: will be applied)" if change.reference in overrides else ""

@@ -29,13 +29,17 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SessionInterface
 from flask_login import current_user
 
+from consult_app import page_changes
 from consult_app.extensions import login_manager
+from consult_app.models.types import utcnow
 from consult_app.permissions import is_signed_in
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -49,21 +53,22 @@ SESSION_USER_KEY = "_user_id"
 
 
 class PageCache:
-    """Rendered pages by ETag, least recently used first out; shared by the threads of one process."""
+    """Rendered pages by ETag, least recently used first out; shared by the threads of one process. Pages are
+    kept encoded: a cached answer then copies bytes, rather than encoding 50 kB of text on every request."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._pages: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key):
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: str, page: str) -> None:
+    def put(self, key, page) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -80,10 +85,22 @@ class PageCache:
         return len(self._pages)
 
 
+@dataclass(frozen=True)
+class Matched:
+    """A page's tag as the fingerprint query found it under one change token, and until when it may be trusted
+    without asking the database again (UTC)."""
+
+    tag: str
+    good_until: datetime
+
+
 class _State:
-    def __init__(self, enabled: bool, size: int) -> None:
+    def __init__(self, enabled: bool, size: int, recheck_seconds: int) -> None:
         self.enabled = enabled
         self.pages = PageCache(size)
+        # (path, variant, change token) -> Matched: what spares a visitor's request the fingerprint query.
+        self.matched = PageCache(size * 4)
+        self.recheck = timedelta(seconds=recheck_seconds)
         self._release: str | None = None
 
     @property
@@ -107,7 +124,9 @@ def release_hash(folder: Path = PACKAGE_DIR) -> str:
 def init_app(app: Flask) -> None:
     # With templates reloaded from disk (debug), a page can change without the code hash knowing: no tags then.
     enabled = not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
-    app.extensions[EXTENSION_KEY] = _State(enabled, app.config["PAGE_CACHE_SIZE"])
+    config = app.config
+    app.extensions[EXTENSION_KEY] = _State(enabled, config["PAGE_CACHE_SIZE"], config["PAGE_CACHE_RECHECK_SECONDS"])
+    page_changes.init_app(app)
     app.after_request(mark_personal_responses)
 
 
@@ -153,23 +172,57 @@ def _is_shared_view() -> bool:
 
 def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str]) -> Response:
     """The response for a reading page: 304, a cached page, or `render()` (which may abort with 404).
-    `fingerprint()` is None when there is no such page: `render()` then says so."""
+    `fingerprint()` is None when there is no such page: `render()` then says so.
+
+    With Redis (REDIS_URL), a page this process already matched to the current change token needs no
+    fingerprint query (consult_app/page_changes.py); otherwise the query decides, as it always did."""
     if not _is_shared_view():
         return _personal(render())
-    found = fingerprint()
-    if found is None:
-        return _personal(render())
-    tag = _etag(found)
+    tag = _matched_tag()
+    if tag is None:
+        found = fingerprint()
+        if found is None:
+            return _personal(render())
+        tag = _etag(found)
+        _remember_match(tag, found)
     if request.if_none_match.contains_weak(tag):
         return _shared(Response(status=304), tag)
     pages = page_cache()
     page = pages.get(tag)
     if page is None:
-        page = render()
+        html = render()
         if session.modified:  # rendering wrote to this visitor's session: the page is theirs alone
-            return _personal(page)
+            return _personal(html)
+        page = html.encode()
         pages.put(tag, page)
     return _shared(Response(page, mimetype="text/html"), tag)
+
+
+def _match_key() -> tuple[str, str, str] | None:
+    """Where a match is kept: the path, the variant (nothing yet; the interface language will be one, issue 18)
+    and the change token. Nothing about the visitor: only requests that get the shared page come here."""
+    changes = page_changes.change_token()
+    token = changes.current() if changes is not None else None
+    if token is None:
+        return None
+    g.consult_match_key = (request.path, "", token)
+    return g.consult_match_key
+
+
+def _matched_tag() -> str | None:
+    key = _match_key()
+    matched = _state().matched.get(key) if key is not None else None
+    if matched is None or utcnow() >= matched.good_until:
+        return None
+    return matched.tag
+
+
+def _remember_match(tag: str, found: str) -> None:
+    key = g.pop("consult_match_key", None)
+    changes_at = getattr(found, "changes_at", None)  # only fingerprints that know their clock are kept
+    if key is not None and changes_at is not None:
+        state = _state()
+        state.matched.put(key, Matched(tag, min(changes_at, utcnow() + state.recheck)))
 
 
 def _shared(response: Response, tag: str) -> Response:

@@ -19,6 +19,13 @@ KIND_LABELS = {
     CommentKind.CONCERN: "Concern",
     CommentKind.SUPPORT: "Support",
 }
+# What each kind is for, shown under its choice in the comment form (nothing is preselected).
+KIND_HINTS = {
+    CommentKind.GENERAL: "A view or question about this part of the guidance.",
+    CommentKind.SUGGESTION: "You propose different or added wording.",
+    CommentKind.CONCERN: "Something here could cause a problem or is missing.",
+    CommentKind.SUPPORT: "You agree with this part and want it kept.",
+}
 PUBLICATION_LABELS = {
     Publication.PUBLIC_NAMED: "Public, with my name and organisation",
     Publication.PUBLIC_ANONYMOUS: "Public, anonymously",

@@ -71,6 +71,55 @@ def can_respond(user: Any, comment: Any) -> bool:
     return can_moderate(user) and comment.author_id != user.id
 
 
+def can_publish_responses(user: Any) -> bool:
+    """Moderators publish (and withdraw) a document's summary of responses."""
+    return can_moderate(user)
+
+
+def may_read_summary(user: Any, document: Any) -> bool:
+    """The summary of responses is for everyone once published; before that, a preview for moderators."""
+    return document.responses_published_at is not None or can_publish_responses(user)
+
+
+# --- what may be done to a comment: the comment routes and the comment templates both ask these ------------
+# Comment rules need the comment models, which import this module (for Role): they are imported when first asked.
+
+
+def _open_for_comments(document: Any) -> bool:
+    from consult_app.models import ConsultationState
+
+    return document.consultation_state() is ConsultationState.OPEN
+
+
+def may_edit(user: Any, comment: Any) -> bool:
+    """Authors change their own comments while they await moderation and the consultation is open."""
+    from consult_app.models import CommentStatus
+
+    own_pending = can_comment(user) and comment.author_id == user.id and comment.status == CommentStatus.PENDING
+    return own_pending and _open_for_comments(comment.document)
+
+
+def may_withdraw(user: Any, comment: Any) -> bool:
+    """Authors withdraw their own comments while they await moderation, also after the consultation closed: a
+    comment the author no longer stands by should never be published or answered."""
+    from consult_app.models import CommentStatus
+
+    return can_comment(user) and comment.author_id == user.id and comment.status == CommentStatus.PENDING
+
+
+def open_to_replies(comment: Any) -> bool:
+    """A comment takes replies when it is published (approved and public), is not itself a reply, and the
+    consultation is open. Anyone is offered the reply link; visitors are asked to log in first."""
+    from consult_app.models import CommentStatus
+
+    published = comment.status == CommentStatus.APPROVED and comment.is_public
+    return published and comment.parent_id is None and _open_for_comments(comment.document)
+
+
+def may_reply(user: Any, comment: Any) -> bool:
+    return can_comment(user) and open_to_replies(comment)
+
+
 def may_expire_when_idle(user: Any) -> bool:
     """Whether the retention purge may delete this account once it is idle: reviewers' accounts only. Moderator
     and admin accounts run the consultation and are named in its audit trail; one gone without a decision by a

@@ -14,3 +14,7 @@ account_exporting = _signals.signal("account-exporting")
 # Sent with the User whose public profile (name, organisation, respondent type) was just changed, inside the
 # same transaction. Receivers update whatever shows that profile.
 profile_changed = _signals.signal("profile-changed")
+
+# Sent by the mail worker before each round of delivery, inside an app context. Receivers may queue mail that
+# is built from the state of the database at that moment (digests) and must commit what they queue.
+mail_delivering = _signals.signal("mail-delivering")

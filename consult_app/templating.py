@@ -9,7 +9,17 @@ from flask import Flask, current_app
 
 from consult_app.labels import NO_DISPOSITION, choices, label, section_label
 from consult_app.models import ConsultationState, Document
-from consult_app.permissions import can_decide, can_respond
+from consult_app.models.types import utcnow
+from consult_app.permissions import (
+    can_administer,
+    can_decide,
+    can_manage_account,
+    can_moderate,
+    can_respond,
+    may_edit,
+    may_withdraw,
+    open_to_replies,
+)
 from consult_app.services.consultation import Outlook, Step, outlook
 
 
@@ -23,6 +33,18 @@ def local_time(value: datetime | None, style: str = "datetime") -> str:
     if style == "date":
         return day
     return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def age(value: datetime | None) -> str:
+    """How long ago, in words a queue can show in little room: "today", "1 day", "12 days", "3 weeks"."""
+    if value is None:
+        return ""
+    days = (utcnow() - value).days
+    if days < 1:
+        return "today"
+    if days < 14:
+        return f"{days} day{'' if days == 1 else 's'}"
+    return f"{days // 7} weeks"
 
 
 def consultation_status(document: Document) -> str:
@@ -79,6 +101,7 @@ def field_attributes(field, required: bool = False) -> dict[str, object]:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(field_attributes, "field_attributes")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(age, "age")
     app.add_template_global(consultation_status, "consultation_status")
     app.add_template_global(outlook, "consultation_outlook")
     app.add_template_filter(step_date, "step_date")
@@ -92,3 +115,5 @@ def register_template_helpers(app: Flask) -> None:
     # Templates ask the permission predicates rather than restate a rule (see permissions.py).
     app.add_template_global(can_decide, "can_decide")
     app.add_template_global(can_respond, "can_respond")
+    for predicate in (can_administer, can_manage_account, can_moderate, may_edit, may_withdraw, open_to_replies):
+        app.add_template_global(predicate, predicate.__name__)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape as _escape
 from html import unescape
 
 import comrak
@@ -192,6 +193,56 @@ def html_to_text(html: str) -> str:
     return " ".join(unescape(text).split())
 
 
+def mark_passage(html: str, passage: str) -> str:
+    """Sanitised HTML with the first occurrence of `passage` (text, matched as html_to_text reads it: whitespace
+    collapsed, block elements separating words) wrapped in <mark class="quoted">; unchanged when it is not found.
+
+    A passage across inline or block elements gets one <mark> per piece of text, so the result stays well
+    formed. Only text between tags is touched, and it is escaped again: the result is as safe as `html`."""
+    passage = " ".join(passage.split())
+    if not passage:
+        return html
+    parts = _TAG_OR_TEXT.split(html)  # odd indexes are tags
+    texts = {index: unescape(part) for index, part in enumerate(parts) if index % 2 == 0 and part}
+    letters, places = _readable(parts, texts)
+    start = "".join(letters).find(passage)
+    if start < 0:
+        return html
+    marked: dict[int, list[int]] = {}
+    for index, offset in places[start : start + len(passage)]:
+        if index is not None:
+            marked.setdefault(index, []).append(offset)
+    for index, offsets in marked.items():
+        text, first, last = texts[index], min(offsets), max(offsets) + 1
+        before, inside, after = (_escape(piece, quote=False) for piece in (text[:first], text[first:last], text[last:]))
+        parts[index] = f'{before}<mark class="quoted">{inside}</mark>{after}'
+    return "".join(parts)
+
+
+def _readable(parts: list[str], texts: dict[int, str]) -> tuple[list[str], list[tuple[int | None, int]]]:
+    """The text of `parts` with whitespace collapsed, and for each letter of it (part index, offset in that part's
+    unescaped text); a space that a block element makes has part index None."""
+    letters: list[str] = []
+    places: list[tuple[int | None, int]] = []
+
+    def add(letter: str, index: int | None, offset: int) -> None:
+        if letter.isspace():
+            if not letters or letters[-1] == " ":
+                return
+            letter = " "
+        letters.append(letter)
+        places.append((index, offset))
+
+    for index, part in enumerate(parts):
+        if index % 2 == 1:
+            if _BLOCK_TAG.fullmatch(part):
+                add(" ", None, 0)
+            continue
+        for offset, letter in enumerate(texts.get(index, "")):
+            add(letter, index, offset)
+    return letters, places
+
+
 def _removals(raw: str, clean: str) -> list[Removal]:
     """Compare the element and attribute inventories of the HTML before and after cleaning."""
     before, after = _Inventory(raw, _START_TAGS), _Inventory(clean, _START_TAGS)
@@ -240,3 +291,47 @@ BLOCK_TAGS = frozenset(
 _TAG_REST = r"""(?:[^<>"']|"[^"]*"|'[^']*')*+>"""
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS))})\b{_TAG_REST}", re.IGNORECASE)
 _ANY_TAG = re.compile(rf"</?[a-zA-Z][a-zA-Z0-9]*{_TAG_REST}")
+_TAG_OR_TEXT = re.compile(rf"(</?[a-zA-Z][a-zA-Z0-9]*{_TAG_REST})")
+
+
+# Elements that never have content or an end tag in sanitised HTML.
+_VOID_TAGS = frozenset({"br", "hr", "img", "wbr"})
+_TAG_TOKEN = re.compile(rf"<(/?)([a-zA-Z][a-zA-Z0-9]*){_TAG_REST}")
+
+
+def split_blocks(html: str) -> list[str]:
+    """The top-level blocks (paragraphs, lists, tables, headings ...) of sanitised HTML, each a verbatim slice.
+
+    Each slice is a balanced run of elements cut at depth zero, so a template may mark it safe on its own and it
+    parses exactly as it did inside the whole: nothing is added to or taken from the sanitiser's output, only the
+    whitespace between blocks. Inline content and text at the top level stay together as one block. HTML that is
+    not balanced (which the sanitiser never writes) comes back whole, as one block, rather than cut wrongly."""
+    blocks: list[str] = []
+    depth, start, position = 0, None, 0
+    for match in _TAG_TOKEN.finditer(html):
+        closing, name = match.group(1) == "/", match.group(2).lower()
+        if depth == 0:
+            if match.start() > position and html[position : match.start()].strip() and start is None:
+                start = position  # loose top-level text opens an inline run
+            if name in BLOCK_TAGS and not closing:
+                if start is not None:
+                    blocks.append(html[start : match.start()])
+                start = match.start()
+        if name in _VOID_TAGS:
+            pass
+        elif closing:
+            depth -= 1
+            if depth < 0:
+                return [html.strip()] if html.strip() else []
+        else:
+            depth += 1
+        position = match.end()
+        if depth == 0 and start is not None and name in BLOCK_TAGS:
+            blocks.append(html[start:position])
+            start = None
+    if depth != 0:
+        return [html.strip()] if html.strip() else []
+    rest = html[position:]
+    if start is not None or rest.strip():
+        blocks.append(html[start if start is not None else position :])
+    return [block.strip() for block in blocks if block.strip()]

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from consult_app.models.search import is_model_object
+
 config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -34,6 +36,8 @@ def _options(dialect_name: str) -> dict:
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     options.setdefault("compare_type", True)
     options.setdefault("render_item", _render_item)
+    # The full-text search objects are made by hand-written SQL, not by the models: never propose to drop them.
+    options.setdefault("include_name", is_model_object)
     # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
     options.setdefault("render_as_batch", dialect_name == "sqlite")
     return options

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from consult_app import create_app
 from consult_app.extensions import db
-from tests.databases import create_database, drop_database, empty_all_tables
+from tests.support.databases import create_database, drop_database, empty_all_tables
 
 pytest_plugins = ["tests.smtp", "tests.redis_server"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

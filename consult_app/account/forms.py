@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from consult_app.forms import ProfileFields, email_field, new_password_fields
@@ -35,3 +35,19 @@ class EndOtherSessionsForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     delete_password = current_password_field("Your password")
+
+
+class MailPreferencesForm(FlaskForm):
+    """The "Mail from Consult" form: what the person wants to hear about. An unticked box sends nothing, so the form
+    also sends `mail_form`: without it a post is not this form (400), not a "no" to everything."""
+
+    mail_form = HiddenField(default="1", validators=[InputRequired("The form was incomplete: try again.")])
+
+    notify_responses = BooleanField(
+        "Tell me when the drafting team answers my comments",
+        description="One mail with the disposition and the response; several answers at once come as one mail.",
+    )
+    notify_changes = BooleanField(
+        "Tell me when a new version changes a section I commented on",
+        description="One mail per new version, listing those sections, with a link to what changed.",
+    )

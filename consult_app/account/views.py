@@ -9,13 +9,15 @@ from consult_app.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EndOtherSessionsForm,
+    MailPreferencesForm,
     ProfileForm,
 )
 from consult_app.auth.session import current_token, end_session, start_session
 from consult_app.extensions import db, limiter
 from consult_app.forms import profile_from
 from consult_app.permissions import Role, role_required
-from consult_app.services import accounts, comments, email_change, sessions
+from consult_app.services import accounts, email_change, sessions
+from consult_app.services.own_comments import own_comment_rows
 
 # Each change of address mails two people: limited like the other actions that send mail (auth/views.py).
 EMAIL_CHANGE_LIMIT = "5 per minute; 20 per hour"
@@ -29,13 +31,14 @@ def _forms(**bound):
         "password_form": ChangePasswordForm(formdata=None),
         "sessions_form": EndOtherSessionsForm(formdata=None),
         "delete_form": DeleteAccountForm(formdata=None),
+        "mail_form": MailPreferencesForm(formdata=None, obj=current_user),
     }
     forms.update(bound)
     return forms
 
 
 def _page(status: int = 200, **bound):
-    own = comments.own_comments(current_user)
+    own = own_comment_rows(current_user)
     active = sessions.active_sessions(current_user)
     token = current_token()
     this_session = sessions.session_id(token) if token else None
@@ -100,6 +103,19 @@ def change_email():
             new_email = accounts.normalise_email(form.new_email.data)
             return render_template("auth/check_email.html", email=new_email, purpose="change")
     return _page(400, email_form=form)
+
+
+@bp.post("/notifications")
+@role_required(Role.REVIEWER)
+def notifications():
+    form = MailPreferencesForm()
+    if not form.validate_on_submit():
+        return _page(400, mail_form=form)
+    choices = {name: getattr(form, name).data for name in accounts.MAIL_PREFERENCES}
+    changed = accounts.set_mail_preferences(current_user, choices)
+    db.session.commit()
+    flash("Your mail choices have been saved." if changed else "Your mail choices are as they were.", "success")
+    return redirect(url_for("account.index", _anchor="mail-title"))
 
 
 @bp.post("/sessions/others")

@@ -36,6 +36,10 @@ class ResetRequestForm(FlaskForm):
     email = email_field()
 
 
+class ResendConfirmationForm(FlaskForm):
+    email = email_field()
+
+
 class ResetPasswordForm(FlaskForm):
     password, password_confirm = new_password_fields("New password")
 

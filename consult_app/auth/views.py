@@ -2,7 +2,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult_app.auth import bp
-from consult_app.auth.forms import ConfirmForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from consult_app.auth.forms import (
+    ConfirmForm,
+    LoginForm,
+    RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from consult_app.auth.session import current_token, end_session, start_session
 from consult_app.extensions import db, limiter
 from consult_app.forms import profile_from
@@ -33,16 +40,36 @@ def link_not_valid(message: str, *way_on: tuple[str, str], title: str = "Link no
 @limiter.limit(MAIL_LIMIT, methods=["POST"])
 def register():
     form = RegisterForm()
+    # The page the reader was on when they chose to register: the confirmation link leads back to it.
+    next_url = safe_next(request.values.get("next"), "")
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data, form.password.data, profile_from(form))
+            accounts.register(form.email.data, form.password.data, profile_from(form), next_url or None)
             db.session.commit()
         except accounts.AccountError as error:
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            return render_template("auth/check_email.html", email=form.email.data, purpose="register")
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+            context = {"email": form.email.data, "purpose": "register", "next_url": next_url}
+            return render_template("auth/check_email.html", **context)
+    # A password is never sent back into the page: when one was typed, the form asks for it again and says why.
+    retype = bool(form.errors and (form.password.data or form.password_confirm.data))
+    context = {"form": form, "next_url": next_url, "retype": retype}
+    return render_template("auth/register.html", **context), 400 if form.errors else 200
+
+
+@bp.route("/resend-confirmation", methods=["GET", "POST"])
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+def resend_confirmation():
+    """Resend for "Nothing arrived?": a new confirmation link, one answer whether or not the address has an account."""
+    form = ResendConfirmationForm()
+    next_url = safe_next(request.values.get("next"), "")
+    if form.validate_on_submit():
+        accounts.request_confirmation(form.email.data, next_url or None)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data, purpose="resent", next_url=next_url)
+    context = {"form": form, "next_url": next_url}
+    return render_template("auth/resend_confirmation.html", **context), 400 if form.errors else 200
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -51,6 +78,8 @@ def confirm_email(token: str):
     """GET shows a button and changes nothing (mail scanners follow links); the POST confirms, once, and
     logs the person in that one time. Any later use logs nobody in."""
     form = ConfirmForm()
+    # Checked here as any `next` is: the link is signed, but what it carries goes through the same gate.
+    next_url = safe_next(accounts.confirmation_next(token), url_for("reading.index"))
     try:
         user = accounts.account_for_confirmation(token)
         if not form.validate_on_submit():
@@ -66,7 +95,7 @@ def confirm_email(token: str):
     start_session(user)
     db.session.commit()
     flash("Thank you: your email address is confirmed and you are logged in.", "success")
-    return redirect(url_for("reading.index"))
+    return redirect(next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -80,7 +109,7 @@ def login():
             db.session.commit()  # a failure may have locked the account and queued the owner's mail
             form.password.errors.append(LOGIN_FAILED)
         elif user.email_confirmed_at is None:
-            return _unconfirmed(user)
+            return _unconfirmed(user, next_url)
         else:
             accounts.record_login(user)
             start_session(user, remember=form.remember.data)
@@ -89,11 +118,12 @@ def login():
     return render_template("auth/login.html", form=form, next_url=next_url), 400 if form.errors else 200
 
 
-def _unconfirmed(user):
+def _unconfirmed(user, next_url: str):
     # Only someone who knows the password gets here, so saying the account exists reveals nothing new.
-    accounts.resend_confirmation(user)
+    accounts.resend_confirmation(user, next_url)
     db.session.commit()
-    return render_template("auth/check_email.html", email=user.email, purpose="unconfirmed"), 403
+    context = {"email": user.email, "purpose": "unconfirmed", "next_url": next_url}
+    return render_template("auth/check_email.html", **context), 403
 
 
 @bp.post("/logout")

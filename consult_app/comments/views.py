@@ -1,14 +1,14 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from consult_app.comments import bp
+from consult_app.comments import bp, panels
 from consult_app.comments.forms import CommentForm
 from consult_app.extensions import db, limiter
-from consult_app.labels import PUBLICATION_HINTS
+from consult_app.labels import KIND_HINTS, PUBLICATION_HINTS
 from consult_app.models import Comment
-from consult_app.permissions import Role, is_signed_in, role_required
-from consult_app.reading.views import render_section, section_page_or_404
-from consult_app.services import comments
+from consult_app.permissions import Role, is_signed_in, open_to_replies, role_required
+from consult_app.reading.views import section_page_or_404
+from consult_app.services import comments, receipts
 
 POST_LIMIT = "10 per minute; 200 per day"
 
@@ -38,21 +38,23 @@ def post(slug: str, key: str):
     if not is_signed_in(current_user):
         abort(403, description="You need to be logged in, with an active account, to comment.")
     form = CommentForm()
+    parent = panels.reply_parent(page)
     if not form.validate_on_submit():
-        return render_section(page, form, status=400)
+        return panels.comment_form_again(page, form, parent, status=400)
     draft = _draft(form)
     try:
         if "preview" in request.form:
-            return render_section(
-                page, form, preview_html=comments.preview(current_user, page.document, page.section, draft)
-            )
+            html = comments.preview(current_user, page.document, page.section, draft)
+            return panels.comment_form_again(page, form, parent, preview_html=html)
         comment = comments.create_comment(current_user, page.document, page.section, draft)
+        receipts.send_receipt(comment)  # "we have your comment C-000123": queued with the comment, in one commit
         db.session.commit()
     except comments.CommentError as error:
         _refuse_or_mark(error, form)
-        return render_section(page, form, status=400)
-    flash(f"Thank you. Your comment {comment.reference} is awaiting moderation.", "success")
-    return redirect(url_for("reading.section", slug=slug, key=key, _anchor=comment.reference))
+        return panels.comment_form_again(page, form, parent, status=400)
+    panel_id = panels.reply_panel_id(parent) if parent else panels.SECTION_PANEL
+    message = f"Thank you. Your comment {comment.reference} is awaiting moderation."
+    return panels.done(comment, message, panel_id, _comment_url(comment))
 
 
 def _own_comment_or_404(comment_id: int) -> Comment:
@@ -85,12 +87,11 @@ def edit(comment_id: int):
     except comments.CommentError as error:
         _refuse_or_mark(error, form)
         return _edit_page(comment, form, status=400)
-    flash(f"Your comment {comment.reference} has been changed.", "success")
-    return redirect(_comment_url(comment))
+    message = f"Your comment {comment.reference} has been changed."
+    return panels.done(comment, message, panels.SECTION_PANEL, _comment_url(comment))
 
 
-def _edit_page(comment: Comment, form: CommentForm, preview_html: str | None = None, status: int = 200):
-    return render_template("comments/edit.html", comment=comment, form=form, preview_html=preview_html), status
+_edit_page = panels.edit_form
 
 
 @bp.post("/comments/<int:comment_id>/withdraw")
@@ -111,10 +112,11 @@ def reply(comment_id: int):
     parent = _own_comment_or_404(comment_id)
     if parent.parent_id is not None or parent.status != "approved" or not parent.is_public:
         abort(404, description="You can only reply to a published comment.")
+    if not open_to_replies(parent):  # the rule the comment template asks before offering Reply
+        abort(403, description="The consultation is not open: replies can no longer be sent.")
     if not is_signed_in(current_user):
         return redirect(url_for("auth.login", next=request.path))
-    form = CommentForm(formdata=None, parent_id=str(parent.id))
-    return render_template("comments/reply.html", parent=parent, form=form)
+    return panels.reply_form(parent, CommentForm(formdata=None, parent_id=str(parent.id)))
 
 
 def _comment_url(comment: Comment) -> str:
@@ -123,4 +125,7 @@ def _comment_url(comment: Comment) -> str:
 
 @bp.app_context_processor
 def comment_form_texts():
-    return {"publication_hints": {key.value: text for key, text in PUBLICATION_HINTS.items()}}
+    return {
+        "publication_hints": {key.value: text for key, text in PUBLICATION_HINTS.items()},
+        "kind_hints": {key.value: text for key, text in KIND_HINTS.items()},
+    }

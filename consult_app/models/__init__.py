@@ -12,11 +12,15 @@ from consult_app.models.comment import (
 from consult_app.models.document import ConsultationState, Document, Section, Version
 from consult_app.models.mail import MailStatus, OutboxMail
 from consult_app.models.session import UserSession
+from consult_app.models.similarity import CommentBand, CommentSignature, SimilarGroup
+from consult_app.models.theme import Theme, comment_themes
 from consult_app.models.user import RespondentType, User
 
 __all__ = [
     "Comment",
+    "CommentBand",
     "CommentKind",
+    "CommentSignature",
     "CommentStatus",
     "ConsultationState",
     "Disposition",
@@ -28,7 +32,10 @@ __all__ = [
     "RejectionReason",
     "RespondentType",
     "Section",
+    "SimilarGroup",
+    "Theme",
     "User",
     "UserSession",
     "Version",
+    "comment_themes",
 ]

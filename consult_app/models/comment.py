@@ -82,6 +82,12 @@ class Comment(db.Model):
         Index("ix_comments_status_created", "status", "created_at", "id"),
         Index("ix_comments_author", "author_id", "created_at"),
         Index("ix_comments_parent", "parent_id"),
+        # The worklist in age order, unfiltered or filtered by something without an index of its own.
+        Index("ix_comments_created", "created_at", "id"),
+        # "Assigned to me" and the open counts per person; also what ON DELETE SET NULL looks up.
+        Index("ix_comments_assignee", "assignee_id", "disposition"),
+        # The mail worker: comments whose author is due a mail about the response.
+        Index("ix_comments_response_mail_due", "response_mail_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,19 +115,29 @@ class Comment(db.Model):
     response: Mapped[str] = mapped_column(Text, default="", server_default="")
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member of the drafting team who answers this comment (services/assignment.py); None: nobody yet.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the author is due a mail about the response (services/response_mail.py); NULL when nothing is due.
+    response_mail_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship()
     version: Mapped[Version] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
     replies: Mapped[list[Comment]] = relationship(back_populates="parent", order_by="Comment.created_at")
 
     @property
     def reference(self) -> str:
         """The number people quote: C-000042."""
-        return f"C-{self.id:06d}"
+        return self.reference_of(self.id)
+
+    @staticmethod
+    def reference_of(comment_id: int) -> str:
+        """The reference of the comment with this id, for code that has the id and not the row."""
+        return f"C-{comment_id:06d}"
 
     @staticmethod
     def id_from_reference(reference: str) -> int | None:
@@ -146,7 +162,8 @@ class ModerationEvent(db.Model):
 
     __tablename__ = "moderation_events"
     __table_args__ = (
-        CheckConstraint("field IN ('status', 'disposition', 'role')", name="field"),
+        # "themes": a comment tagged or untagged (services/themes.py), the theme names in `reason`.
+        CheckConstraint("field IN ('status', 'disposition', 'role', 'assignee', 'themes')", name="field"),
         Index("ix_moderation_events_comment", "comment_id", "created_at"),
         Index("ix_moderation_events_created", "created_at"),
     )

@@ -17,6 +17,9 @@ TITLE_MAX = 300
 SOURCE_PATH_MAX = 1000
 ORGANISER_MAX = 200
 CONTACT_MAX = 254
+CHANGE_NOTE_MAX = 2000
+ORIGIN_FILE = "file"
+ORIGIN_WEB = "web"
 
 
 class ConsultationState(enum.StrEnum):
@@ -49,6 +52,8 @@ class Document(db.Model):
     timeline: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When a moderator published the summary of responses (services/summary.py); NULL: staff-only preview.
+    responses_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="document", order_by="Version.number", cascade="all, delete-orphan"
@@ -90,6 +95,9 @@ class Version(db.Model):
     preamble_md: Mapped[str] = mapped_column(Text, default="")
     preamble_html: Mapped[str] = mapped_column(Text, default="")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How the version came: "file" (`flask guidance load`) or "web" (an admin's upload at /admin/guidance).
+    # The command line will not replace a web upload with a file from disk unasked (services/guidance.py).
+    origin: Mapped[str] = mapped_column(String(10), default=ORIGIN_FILE, server_default=ORIGIN_FILE)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     sections: Mapped[list[Section]] = relationship(
@@ -114,6 +122,10 @@ class Section(db.Model):
     source_md: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     line: Mapped[int] = mapped_column(Integer)
+    # "Changes made in response to comments": written with the version that changed the section (a web upload's
+    # dry run), Markdown rendered by text.render_comment; NULL when nobody wrote one.
+    change_note: Mapped[str | None] = mapped_column(Text)
+    change_note_html: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[Version] = relationship(back_populates="sections")
 

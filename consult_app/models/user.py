@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,6 +69,10 @@ class User(UserMixin, db.Model):
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Mail from Consult" on the account page: whether the author hears about the drafting team's responses.
+    notify_responses: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # "Mail from Consult": whether a reviewer hears of a new version that changed a section they commented on.
+    notify_changes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     # The token of the session this object was loaded through or logged in with (consult_app/auth/session.py),
     # not a column: Flask-Login keeps get_id() in the cookies, and they must name a session, not the account.

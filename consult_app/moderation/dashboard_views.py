@@ -7,7 +7,7 @@ from flask import abort, render_template, request
 from consult_app.charts import bar_chart
 from consult_app.moderation import bp
 from consult_app.permissions import Role, role_required
-from consult_app.services import reading
+from consult_app.services import assignment, reading, theme_counts
 from consult_app.services.dashboard import UnknownDocumentError, build_dashboard, describe_duration
 
 bp.add_app_template_global(bar_chart, "bar_chart")
@@ -24,5 +24,11 @@ def dashboard():
     except UnknownDocumentError:
         abort(404, description=f"There is no guidance document “{slug}”, so there is no dashboard for it.")
     return render_template(
-        "moderation/dashboard.html", dashboard=figures, selected=slug, documents=reading.list_documents()
+        "moderation/dashboard.html",
+        dashboard=figures,
+        selected=slug,
+        documents=reading.list_documents(),
+        people=assignment.assignable_users(),
+        open_counts=assignment.open_counts(),
+        theme_figures=theme_counts.theme_figures([each.document for each in figures.documents]),
     )

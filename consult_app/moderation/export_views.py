@@ -26,7 +26,7 @@ def _download(chunks, content_type: str, filename: str) -> Response:
 def export_csv():
     filters = _filters()
     bom = request.args.get("bom") in ("1", "true", "yes")
-    chunks = export.csv_chunks(export.rows(filters), bom=bom)
+    chunks = export.csv_text(filters, bom=bom)
     return _download(chunks, "text/csv; charset=utf-8", "consult-response-log.csv")
 
 

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from consult_app.labels import DISPOSITION_LABELS, KIND_LABELS, REASON_LABELS
@@ -11,8 +11,10 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    document = StringField("Document (slug)", validators=[Optional(), Length(max=80)])
-    section = StringField("Section key", validators=[Optional(), Length(max=80)])
+    # Documents by title and sections by number and title (choices from set_places); a value not offered finds
+    # nothing rather than failing, as a shared link to a section since renamed should.
+    document = SelectField("Document", choices=[], validate_choice=False, validators=[Optional(), Length(max=80)])
+    section = SelectField("Section", choices=[], validate_choice=False, validators=[Optional(), Length(max=80)])
     kind = SelectField(
         "Kind",
         choices=[SelectChoice("", "Any kind"), *(SelectChoice(k.value, v) for k, v in KIND_LABELS.items())],
@@ -24,6 +26,19 @@ class QueueFilterForm(FlaskForm):
         validators=[Optional()],
     )
     q = StringField("Text in the comment or quote", validators=[Optional(), Length(max=200)])
+
+    def set_places(self, documents: list[tuple[str, str]], sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        """Offer the documents and their current sections (services/triage.places)."""
+        self.document.choices = [SelectChoice("", "Any document"), *(SelectChoice(*pair) for pair in documents)]
+        several = len(sections) > 1
+        self.section.choices = [
+            SelectChoice("", "Any section"),
+            *(
+                SelectChoice(key, f"{title}: {name}" if several else name)
+                for title, named in sections
+                for key, name in named
+            ),
+        ]
 
 
 class DecisionForm(FlaskForm):
@@ -57,3 +72,21 @@ class DispositionForm(FlaskForm):
         description="Shown under the comment on the section page when the comment is published.",
         render_kw={"rows": 5},
     )
+
+
+class ReviewForm(DispositionForm):
+    """The decision screen's one form: the decision (when the comment is pending), the reason and note that go
+    with a rejection, and the drafting team's disposition and response, saved together with one button."""
+
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice("", "Not now: leave it awaiting moderation"),
+            SelectChoice("approve", "Approve"),
+            SelectChoice("reject", "Reject"),
+        ],
+        default="",
+        validate_choice=False,  # the service refuses anything else with a sentence
+    )
+    reason = DecisionForm.reason
+    note = DecisionForm.note

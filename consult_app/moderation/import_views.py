@@ -1,28 +1,23 @@
 """Importing the response log: upload a CSV, check the dry run (nothing written), then apply it.
 
 Any app process may serve the apply step, so the dry run keeps nothing on the server: the plan travels in
-the apply form as a token signed with SECRET_KEY (compressed by itsdangerous) that expires after an hour.
+the apply form as a token signed with SECRET_KEY that expires after an hour (services/tokens.py).
 """
 
 from __future__ import annotations
-
-from dataclasses import astuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from consult_app.extensions import db
 from consult_app.moderation import bp
 from consult_app.permissions import Role, role_required
-from consult_app.services import importer
+from consult_app.services import importer, tokens
 
-TOKEN_SALT = "moderation-import-plan"  # noqa: S105 - a salt name, not a password
-TOKEN_MAX_AGE = 3600
 SHOWN = 1000  # rows per table on the dry-run page; `flask import dispositions` lists them all
 # The plan comes back in a form under MAX_CONTENT_LENGTH; leave room for the other fields.
 TOKEN_ROOM = 64 * 1024
@@ -42,41 +37,11 @@ class ApplyForm(FlaskForm):
     plan = HiddenField(validators=[DataRequired()])
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
-
-
-def plan_token(plan: importer.Plan, user_id: int) -> str:
-    """The plan (without its row errors: a plan with errors is never applied) signed for `user_id`."""
-    payload = {
-        "user": user_id,
-        "has_responded_at": plan.has_responded_at,
-        "unchanged": plan.unchanged,
-        "unanswered": plan.unanswered,
-        "changes": [astuple(change) for change in plan.changes],
-    }
-    return _serializer().dumps(payload)
-
-
-def read_plan_token(token: str, user_id: int) -> importer.Plan:
-    """The plan in a token made by plan_token for `user_id`; a tampered, expired or foreign token is a 400."""
+def read_plan_or_400(token: str, user_id: int) -> importer.Plan:
     try:
-        payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
-    except SignatureExpired:
-        abort(400, description="This check is more than an hour old. Upload the file again.")
-    except BadSignature:
-        abort(400, description="The import could not be read. Upload the file again.")
-    if not isinstance(payload, dict) or payload.get("user") != user_id:
-        abort(400, description="This check was made by another account. Upload the file again.")
-    try:
-        return importer.Plan(
-            changes=[importer.Change(*fields) for fields in payload["changes"]],
-            unchanged=payload["unchanged"],
-            unanswered=payload["unanswered"],
-            has_responded_at=payload["has_responded_at"],
-        )
-    except (KeyError, TypeError):  # signed by an older release with another layout
-        abort(400, description="The import could not be read. Upload the file again.")
+        return tokens.read_plan_token(token, user_id)
+    except tokens.TokenError as error:
+        abort(400, description=str(error))
 
 
 def _upload_page(form: ImportForm, error: str | None = None, status: int = 200):
@@ -103,7 +68,7 @@ def import_check():
         form.file.errors.append(str(error))
         return _upload_page(form, status=400)
     plan = importer.plan(parsed, current_user)
-    token = plan_token(plan, current_user.id) if plan.changes and not plan.errors else None
+    token = tokens.plan_token(plan, current_user.id) if plan.changes and not plan.errors else None
     too_large = token is not None and len(token) > current_app.config["MAX_CONTENT_LENGTH"] - TOKEN_ROOM
     return render_template(
         "moderation/import_plan.html",
@@ -121,14 +86,14 @@ def import_apply():
     form = ApplyForm()
     if not form.validate_on_submit():
         abort(400, description="There is no import to apply. Upload the file and check it first.")
-    plan = read_plan_token(form.plan.data or "", current_user.id)
+    plan = read_plan_or_400(form.plan.data or "", current_user.id)
     try:
         applied = importer.apply(current_user, plan, set(request.form.getlist("override")))
     except importer.ApplyError as error:
         db.session.rollback()
         return _upload_page(ImportForm(formdata=None), str(error), error.status)
     db.session.commit()
-    flash(f"{applied} disposition{'' if applied == 1 else 's'} updated.", "success")
+    flash(f"{applied.words()}.", "success")
     left = len(plan.conflicts) - len(set(request.form.getlist("override")))
     if left:
         flash(f"{left} conflicting row{'' if left == 1 else 's'} left as in the app.", "success")

@@ -1,12 +1,22 @@
-from flask import abort, flash, g, redirect, render_template, request, url_for
+"""The queue of pending comments and its decisions (one card, or the selected cards at once).
+
+The same POST endpoints serve the page without script (redirect back to the next card) and
+static/moderation.js, which asks for JSON (`Accept: application/json`) and decides without reloading.
+"""
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from consult_app.extensions import db
+from consult_app.models import Comment
 from consult_app.moderation import bp
-from consult_app.moderation.forms import DecisionForm, DispositionForm, QueueFilterForm
+from consult_app.moderation.forms import DecisionForm, QueueFilterForm
 from consult_app.permissions import Role, can_moderate, role_required
 from consult_app.safety import safe_next
-from consult_app.services import comments, moderation
+from consult_app.services import moderation, similarity, triage
 
 
 def _filters(form: QueueFilterForm) -> moderation.QueueFilters:
@@ -15,23 +25,41 @@ def _filters(form: QueueFilterForm) -> moderation.QueueFilters:
     )
 
 
-def _queue_page(error: str | None = None, status: int = 200):
-    filters = QueueFilterForm(request.args)
+def _queue_args() -> MultiDict:
+    """The queue page's own address: its query string, or after a POST the `next` address the form came from."""
+    if request.method == "GET":
+        return request.args
+    target = safe_next(request.form.get("next"), url_for("moderation.queue"))
+    return MultiDict(parse_qsl(urlsplit(target).query, keep_blank_values=True))
+
+
+def _queue_page(error: str | None = None, status: int = 200, refused: dict | None = None):
+    """The queue; `refused` ({"id", "reference", "message", "reason", "note"}) puts an error on one card, whose reject
+    panel opens with what was typed."""
+    args = _queue_args()
+    filters = QueueFilterForm(args)
+    filters.set_places(*triage.places())
+    context = {"filters": filters, "page": None, "error": error, "refused": refused}
     if not filters.validate():
-        return render_template("moderation/queue.html", filters=filters, page=None, error=error), 400
+        return render_template("moderation/queue.html", **context), 400
     try:
-        after, before = moderation.cursors(request.args.get("after"), request.args.get("before"))
+        after, before = moderation.cursors(args.get("after"), args.get("before"))
     except moderation.ModerationError as problem:
-        return render_template("moderation/queue.html", filters=filters, page=None, error=str(problem)), 400
+        return render_template("moderation/queue.html", **{**context, "error": str(problem)}), 400
     chosen = _filters(filters)
     page = moderation.queue(chosen, after, before)
     if chosen == moderation.QueueFilters():
         g.pending_count = page.total  # the unfiltered queue's count is the header's: count once (see below)
+    context["page"] = page
+    kept = {name: value for name, value in args.items() if name != "select"}  # the page's address, as it was
     return render_template(
         "moderation/queue.html",
-        filters=filters,
-        page=page,
-        error=error,
+        **context,
+        here=url_for("moderation.queue", **kept),
+        select_all_url=url_for("moderation.queue", **kept, select="all"),
+        sections=triage.section_labels(page.items),
+        similar=similarity.group_summaries(comment.id for comment in page.items),
+        select_all=args.get("select") == "all",
         reason_form=DecisionForm(formdata=None),
         count_limit=moderation.COUNT_LIMIT,
     ), status
@@ -43,14 +71,39 @@ def queue():
     return _queue_page()
 
 
+def wants_json() -> bool:
+    """static/moderation.js asks for JSON; a browser without script asks for HTML."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _decided(decided: list, words: str):
-    """Queue the authors' mail, commit it with the decisions, and go back to where the moderator was."""
+    """Queue the authors' mail, commit it with the decisions, and go back to where the moderator was: the
+    next card (its anchor is part of `next`), not the top of the page."""
     for comment in decided:
         moderation.notify_author(comment)
     db.session.commit()
-    references = ", ".join(comment.reference for comment in decided)
-    flash(f"{references} {words}.", "success")
+    message = f"{', '.join(comment.reference for comment in decided)} {words}."
+    if wants_json():
+        count = moderation.pending_count()
+        shown = f"{moderation.COUNT_LIMIT:,}+" if count > moderation.COUNT_LIMIT else str(count)
+        return jsonify(decided=[comment.reference for comment in decided], message=message, pending=shown)
+    flash(message, "success")
     return redirect(safe_next(request.form.get("next"), url_for("moderation.queue")))
+
+
+def _refused(message: str, status: int, comment_id: int | None = None):
+    """A decision that was not made: the message names the comment and, on the page, sits at its card."""
+    db.session.rollback()
+    reference = Comment.reference_of(comment_id) if comment_id else None
+    if reference and reference not in message:
+        message = f"{reference}: {message}"
+    if wants_json():
+        return jsonify(error=message, reference=reference), status
+    refused = None
+    if comment_id:
+        kept = {name: request.form.get(name, "") for name in ("reason", "note")}
+        refused = {"id": comment_id, "reference": reference, "message": message, **kept}
+    return _queue_page(message, status, refused)
 
 
 @bp.post("/comments/<int:comment_id>/decision")
@@ -58,14 +111,14 @@ def _decided(decided: list, words: str):
 def decide(comment_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
-        return _queue_page("The note is too long.", 400)
+        problem = "; ".join(message for messages in form.errors.values() for message in messages)
+        return _refused(problem or "The form was not valid.", 400, comment_id)
     try:
         comment = moderation.decide(
             current_user, comment_id, request.form.get("decision", ""), form.reason.data, form.note.data or ""
         )
     except moderation.ModerationError as error:
-        db.session.rollback()
-        return _queue_page(str(error), error.status)
+        return _refused(str(error), error.status, comment_id)
     return _decided([comment], "approved" if comment.status == "approved" else "rejected")
 
 
@@ -77,7 +130,7 @@ def decide_bulk():
     if not form.validate_on_submit() or not all(
         value.isascii() and value.isdigit() and len(value) <= 9 for value in raw_ids
     ):
-        return _queue_page("Some of the selected comments are not valid.", 400)
+        return _refused("Some of the selected comments are not valid.", 400)
     try:
         decided = moderation.decide_many(
             current_user,
@@ -87,53 +140,8 @@ def decide_bulk():
             form.note.data or "",
         )
     except moderation.ModerationError as error:
-        db.session.rollback()
-        return _queue_page(f"Nothing was changed. {error}", error.status)
+        return _refused(f"Nothing was changed. {error}", error.status)
     return _decided(decided, "approved" if decided[0].status == "approved" else "rejected")
-
-
-def _comment_or_404(comment_id: int):
-    comment = comments.get_comment(comment_id)
-    if comment is None:
-        abort(404, description=f"There is no comment C-{comment_id:06d}.")
-    return comment
-
-
-@bp.get("/comments/<int:comment_id>")
-@role_required(Role.MODERATOR)
-def comment(comment_id: int):
-    comment = _comment_or_404(comment_id)
-    form = DispositionForm(formdata=None, disposition=comment.disposition or "", response=comment.response)
-    return _comment_page(comment, form)
-
-
-def _comment_page(comment, form, status: int = 200, error: str | None = None):
-    return render_template(
-        "moderation/comment.html",
-        comment=comment,
-        form=form,
-        events=moderation.history(comment),
-        reason_form=DecisionForm(formdata=None),
-        error=error,
-    ), status
-
-
-@bp.post("/comments/<int:comment_id>/disposition")
-@role_required(Role.MODERATOR)
-def disposition(comment_id: int):
-    comment, form = _comment_or_404(comment_id), DispositionForm()
-    if not form.validate_on_submit():
-        return _comment_page(comment, form, 400)
-    try:
-        changed = moderation.set_disposition(
-            current_user, comment, form.disposition.data or "", form.response.data or ""
-        )
-    except moderation.ModerationError as error:
-        db.session.rollback()
-        return _comment_page(comment, form, error.status, str(error))
-    db.session.commit()
-    flash(f"Disposition of {comment.reference} saved." if changed else "Nothing changed.", "success")
-    return redirect(url_for("moderation.comment", comment_id=comment.id))
 
 
 @bp.app_context_processor

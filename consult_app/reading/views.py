@@ -5,7 +5,7 @@ from consult_app import http_cache
 from consult_app.extensions import limiter
 from consult_app.permissions import can_comment
 from consult_app.reading import bp
-from consult_app.services import reading
+from consult_app.services import annotations, reading
 from consult_app.services.guidance import compare_versions
 from consult_app.services.privacy import privacy_notice
 
@@ -39,7 +39,10 @@ def index():
 def document(slug: str):
     def render() -> str:
         page = reading.document_page(_document_or_404(slug), current_user)
-        return render_template("reading/document.html", page=page, document=page.document, version=page.version)
+        margins = annotations.annotate_version(page.document, page.version)
+        return render_template(
+            "reading/document.html", page=page, document=page.document, version=page.version, margins=margins
+        )
 
     return http_cache.reading_page(lambda: reading.document_fingerprint(slug), render)
 
@@ -75,7 +78,9 @@ def render_section(page: reading.SectionPage, form=None, preview_html: str | Non
         # Only for those who may comment: a form puts a CSRF token in the session, and a visitor's page must
         # set no cookie, to be the same for every visitor (see http_cache).
         form = CommentForm(formdata=None)
-    return render_template("reading/section.html", page=page, form=form, preview_html=preview_html), status
+    annotated = annotations.annotate(page.section.html, page.threads)
+    html = render_template("reading/section.html", page=page, annotated=annotated, form=form, preview_html=preview_html)
+    return html, status
 
 
 @bp.get("/guidance/<slug>/<key>/")

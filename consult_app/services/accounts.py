@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 from consult_app import links
 from consult_app.extensions import db
 from consult_app.models import RespondentType, User
+from consult_app.models.comment import COMMAND_LINE
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
 from consult_app.models.user import password_method
 from consult_app.permissions import Role, can_manage_account
@@ -69,9 +70,10 @@ def create_account(email: str, password: str, profile: Profile, role: Role = Rol
     return user
 
 
-def register(email: str, password: str, profile: Profile) -> None:
+def register(email: str, password: str, profile: Profile, next_url: str | None = None) -> None:
     """Start a registration. The answer is the same whether or not the email is taken: a mail goes to the
-    address either way, confirming the new account or telling the owner that one already exists."""
+    address either way, confirming the new account or telling the owner that one already exists.
+    `next_url`, a path on this site the caller has checked, is where confirming the address leads."""
     existing = find_by_email(email)
     if existing is not None:
         # Spend the same hashing time as a new account would, so timing does not tell either.
@@ -83,7 +85,7 @@ def register(email: str, password: str, profile: Profile) -> None:
     user = _new_user(email, password, profile, Role.REVIEWER)
     user.privacy_accepted_at = utcnow()
     db.session.flush()
-    resend_confirmation(user)
+    resend_confirmation(user, next_url)
 
 
 def _new_user(email: str, password: str, profile: Profile, role: Role) -> User:
@@ -179,12 +181,32 @@ def record_login(user: User) -> None:
     log.info("log-in: user=%r role=%r", user.id, user.role)
 
 
-def resend_confirmation(user: User) -> None:
-    """Queue a mail with a link that confirms the account's address (at registration and at each log-in
-    attempt before it is confirmed)."""
-    token = tokens.make_token(tokens.CONFIRM_EMAIL, {"user": user.id, "email": user.email})
+def resend_confirmation(user: User, next_url: str | None = None) -> None:
+    """Queue a mail with a link that confirms the account's address (at registration, at each log-in attempt
+    before it is confirmed, and when asked again). The signed link carries `next_url`, the page to return to
+    (a path on this site; the confirming view checks it again), so no state waits on the server."""
+    payload: dict = {"user": user.id, "email": user.email}
+    if next_url:
+        payload["next"] = next_url
+    token = tokens.make_token(tokens.CONFIRM_EMAIL, payload)
     link = links.external_url("auth.confirm_email", token=token)
     mail.send_template(user.email, "mail/confirm_email.txt", user=user, link=link)
+
+
+def confirmation_next(token: str) -> str | None:
+    """The page a valid confirmation link asks to return to, if it names one (unchecked: the view checks it)."""
+    target = (tokens.read_token(tokens.CONFIRM_EMAIL, token) or {}).get("next")
+    return target if isinstance(target, str) else None
+
+
+def request_confirmation(email: str, next_url: str | None = None) -> None:
+    """For "Nothing arrived?": mail a new confirmation link when an active account with this email still waits for
+    one; say nothing either way, so the answer never tells whether an address has an account."""
+    user = find_by_email(email)
+    if user is None or not user.active or user.email_confirmed_at is not None:
+        log.info("confirmation asked for an unknown, inactive or confirmed account=%s", throttle.account_key(email))
+        return
+    resend_confirmation(user, next_url)
 
 
 def request_password_reset(email: str) -> None:
@@ -246,14 +268,40 @@ def update_profile(user: User, profile: Profile) -> None:
         profile_changed.send(user)
 
 
-def set_role(actor: User, target: User, role: Role) -> None:
+# The "Mail from Consult" choices of the account page: boolean User columns a person sets for themselves.
+MAIL_PREFERENCES = ("notify_responses", "notify_changes")
+
+
+def set_mail_preferences(user: User, choices: dict[str, bool]) -> bool:
+    """Save the person's mail choices (names from MAIL_PREFERENCES; others are a programming error, KeyError).
+    Returns whether anything changed."""
+    changed = False
+    for name, wanted in choices.items():
+        if name not in MAIL_PREFERENCES:
+            raise KeyError(name)
+        if getattr(user, name) != bool(wanted):
+            setattr(user, name, bool(wanted))
+            changed = True
+    return changed
+
+
+def set_role(actor: User, target: User, role: Role) -> bool:
+    """An admin changes someone else's role; returns False when it already was `role` (nothing recorded)."""
     _check_manageable(actor, target)
+    return _change_role(actor, target, role)
+
+
+def _change_role(actor: User | None, target: User, role: Role) -> bool:
+    """The one place a role changes: logged, on the audit trail, sessions ended. `actor` None is the command line.
+    A role that stays the same is no change, and leaves no trace."""
     if target.role == role.value:
-        return
-    log.info("role changed: by=%r user=%r from=%r to=%r", actor.id, target.id, target.role, role.value)
+        return False
+    who = actor.id if actor is not None else COMMAND_LINE
+    log.info("role changed: by=%r user=%r from=%r to=%r", who, target.id, target.role, role.value)
     record_event(actor, "role", target.role, role.value, subject=target)
     target.role = role.value
     sessions.end_all(target)  # the new role applies from the next log-in, in every browser alike
+    return True
 
 
 def set_active(actor: User, target: User, active: bool) -> None:
@@ -272,17 +320,13 @@ def _check_manageable(actor: User, target: User) -> None:
         raise AccountError("You cannot change your own role or deactivate your own account here.")
 
 
-def set_role_by_email(email: str, role: Role) -> User:
-    """Command-line role change (the operator is trusted; the database is the authority)."""
+def set_role_by_email(email: str, role: Role) -> tuple[User, bool]:
+    """Command-line role change (the operator is trusted; the database is the authority). Returns the account
+    and whether its role changed."""
     user = find_by_email(email)
     if user is None:
         raise AccountError(f"There is no account with the email {normalise_email(email)}.")
-    log.info("role changed: by=%r user=%r from=%r to=%r", "command line", user.id, user.role, role.value)
-    if user.role != role.value:
-        record_event(None, "role", user.role, role.value, subject=user)
-        sessions.end_all(user)
-    user.role = role.value
-    return user
+    return user, _change_role(None, user, role)
 
 
 def search_users(query: str = "", role: str = "", page: int = 1):

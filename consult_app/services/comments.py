@@ -16,7 +16,8 @@ from consult_app.extensions import db
 from consult_app.models import Comment, CommentKind, CommentStatus, ConsultationState, Document, Publication, Section
 from consult_app.models.comment import BODY_MAX, PUBLIC, QUOTE_MAX
 from consult_app.models.types import utcnow
-from consult_app.permissions import can_comment, can_moderate
+from consult_app.permissions import can_comment, can_moderate, may_edit, may_withdraw
+from consult_app.services import similarity
 from consult_app.signals import account_deleting, account_exporting, profile_changed
 from consult_app.text import MAX_NESTING, NestingError, html_to_text, render_comment
 
@@ -68,6 +69,7 @@ def create_comment(author, document: Document, section: Section, draft: Draft) -
     )
     db.session.add(comment)
     db.session.flush()
+    similarity.note_written(comment)  # near-duplicates: finds its group now, not in a nightly batch
     return comment
 
 
@@ -78,12 +80,17 @@ def edit_comment(author, comment: Comment, draft: Draft) -> None:
         setattr(comment, name, value)
     comment.updated_at = utcnow()
     db.session.flush()
+    similarity.note_written(comment)
 
 
 def check_editable(author, comment: Comment) -> None:
-    """Raise CommentError unless `author` may still change `comment` (for showing the edit form)."""
+    """Raise CommentError unless `author` may still change `comment` (permissions.may_edit, which the templates
+    ask before offering Edit); the error names the rule that failed."""
+    if may_edit(author, comment):
+        return
     _check_own_pending(author, comment)
     _check_can_write(author, comment.document)
+    raise CommentError("You cannot change this comment.", status=403)  # only if the checks above fell behind
 
 
 def section_of(comment: Comment) -> Section:
@@ -94,7 +101,10 @@ def section_of(comment: Comment) -> Section:
 
 
 def withdraw_comment(author, comment: Comment) -> None:
-    _check_own_pending(author, comment)
+    """Withdraw a pending comment of one's own (permissions.may_withdraw), also after the consultation closed."""
+    if not may_withdraw(author, comment):
+        _check_own_pending(author, comment)
+        raise CommentError("You cannot withdraw this comment.", status=403)
     comment.status = CommentStatus.WITHDRAWN.value
     db.session.flush()
 
@@ -214,16 +224,6 @@ def _section_comments(document: Document, key: str, viewer) -> list[Comment]:
         .order_by(Comment.created_at, Comment.id)
     )
     return list(db.session.scalars(statement))
-
-
-def public_counts(document: Document) -> dict[str, int]:
-    """Approved comments anyone can read, per section key."""
-    statement = (
-        select(Comment.section_key, func.count())
-        .where(Comment.document_id == document.id, published())
-        .group_by(Comment.section_key)
-    )
-    return dict(db.session.execute(statement).all())
 
 
 def removed_section_keys(document: Document, current_keys: set[str]) -> list[str]:

@@ -1,6 +1,6 @@
 """The moderators' dashboard: how many comments came in, where, from whom, when, and how far the work has got.
 
-`build_dashboard` answers with plain dataclasses and runs a fixed number of queries (five at most) whatever
+`build_dashboard` answers with plain dataclasses and runs a fixed number of queries (seven at most) whatever
 the number of documents or sections: counts are GROUP BY queries over every document at once, and the
 figures that need date arithmetic (ISO weeks, the median time to a decision) are computed in Python from
 the raw timestamps, because SQLite and PostgreSQL share no date functions.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -30,6 +31,10 @@ from consult_app.models import (
 )
 from consult_app.models.comment import DELETED_ACCOUNT
 from consult_app.services.comments import published
+from consult_app.services.counts import SectionCounts, staff_counts
+
+if TYPE_CHECKING:
+    from consult_app.services.coverage import DocumentCoverage
 
 STATUSES: tuple[str, ...] = tuple(status.value for status in CommentStatus)
 KINDS: tuple[str, ...] = tuple(kind.value for kind in CommentKind)
@@ -100,6 +105,10 @@ class DocumentDashboard:
     # Over the comments a moderator approved or rejected (`decided` of them); None when there are none.
     median_decision: timedelta | None
     decided: int
+    # Per section key, the one comment count of the reading pages, as moderators see it (services/counts.py).
+    comment_counts: SectionCounts = field(default_factory=SectionCounts)
+    # Dispositions per section and the oldest comment awaiting moderation (services/coverage.DocumentCoverage).
+    coverage: DocumentCoverage | None = None
 
     @property
     def section_bars(self) -> list[tuple[str, int]]:
@@ -109,6 +118,8 @@ class DocumentDashboard:
 @dataclass
 class Dashboard:
     documents: list[DocumentDashboard]
+    # Per document id and section key: the reading pages' comment count, as moderators see it (services/counts.py).
+    comment_counts: dict[int, SectionCounts] = field(default_factory=dict)
     statuses: tuple[str, ...] = STATUSES
     kinds: tuple[str, ...] = KINDS
 
@@ -134,14 +145,25 @@ def build_dashboard(document_slug: str | None = None, *, zone: tzinfo | None = N
     counts = _status_kind_counts(ids)
     respondents = _respondent_counts(ids)
     times = _timestamps(ids)
-    return Dashboard(
-        [
-            _document_dashboard(
-                document, sections[document.id], counts[document.id], respondents[document.id], times[document.id], zone
-            )
-            for document in documents
-        ]
-    )
+    comment_counts = staff_counts(ids)
+    dashboards = [
+        _document_dashboard(
+            document, sections[document.id], counts[document.id], respondents[document.id], times[document.id], zone
+        )
+        for document in documents
+    ]
+    _add_coverage(dashboards, sections)
+    return Dashboard(dashboards, comment_counts=comment_counts)
+
+
+def _add_coverage(dashboards: list[DocumentDashboard], sections: dict[int, list[tuple[str, int, str]]]) -> None:
+    """Dispositions per section and the oldest comment waiting (services/coverage.py, which uses Share)."""
+    from consult_app.services.coverage import coverage
+
+    current_keys = {document_id: {key for key, *_ in rows} for document_id, rows in sections.items()}
+    found = coverage([figures.document.id for figures in dashboards], current_keys)
+    for figures in dashboards:
+        figures.coverage = found[figures.document.id]
 
 
 @dataclass

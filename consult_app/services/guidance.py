@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,7 +12,9 @@ from sqlalchemy import select
 
 from consult_app.extensions import db
 from consult_app.models import Document, Section, Version
+from consult_app.models.document import ORIGIN_FILE, ORIGIN_WEB
 from consult_app.services.guidance_source import GuidanceError, ParsedDocument, ParsedSection, parse_file
+from consult_app.text import html_to_text, split_blocks
 
 
 class GuidanceLoadError(Exception):
@@ -28,13 +31,14 @@ class LoadReport:
 
     slug: str
     path: str
-    action: str  # created | new_version | metadata_updated | unchanged
+    action: str  # created | new_version | metadata_updated | unchanged | web_version_kept
     version: int
     sections: int
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    mailed: int = 0  # reviewers told of the new version (web uploads: services/change_mail.py)
 
     def summary(self) -> str:
         if self.action == "created":
@@ -42,6 +46,8 @@ class LoadReport:
         if self.action == "new_version":
             counts = f"{len(self.changed)} changed, {len(self.added)} added, {len(self.removed)} removed"
             return f"{self.slug}: new version {self.version} ({counts}; {self.path})"
+        if self.action == "web_version_kept":
+            return f"{self.slug}: kept version {self.version}, uploaded through the web; {self.path} not loaded"
         if self.action == "metadata_updated":
             return f"{self.slug}: version {self.version} unchanged; summary, consultation dates or details updated"
         return f"{self.slug}: unchanged (version {self.version})"
@@ -52,10 +58,13 @@ def default_sources(guidance_dir: str | Path) -> list[Path]:
     return sorted(Path(guidance_dir).glob("*.md"))
 
 
-def load_guidance(paths: Sequence[Path]) -> list[LoadReport]:
+def load_guidance(paths: Sequence[Path], *, replace_web_uploads: bool = False) -> list[LoadReport]:
     """Parse every file, then write them all; raise GuidanceLoadError before any write if one is bad.
 
-    The caller commits (or rolls back) once, so a load is one transaction.
+    A document whose current version was uploaded through the web is not replaced by a file with other text
+    (the file on disk is most likely the one the upload superseded, and deploys run `guidance load`): its
+    report says so with a warning, unless `replace_web_uploads`. The caller commits (or rolls back) once, so a
+    load is one transaction.
     """
     parsed, errors = [], []
     for path in paths:
@@ -66,7 +75,7 @@ def load_guidance(paths: Sequence[Path]) -> list[LoadReport]:
     errors.extend(_duplicate_slugs(parsed))
     if errors:
         raise GuidanceLoadError(errors)
-    return [_store(document) for document in parsed]
+    return [store_parsed(document, ORIGIN_FILE, keep_web_version=not replace_web_uploads) for document in parsed]
 
 
 def _duplicate_slugs(parsed: list[ParsedDocument]) -> list[GuidanceError]:
@@ -81,13 +90,16 @@ def _duplicate_slugs(parsed: list[ParsedDocument]) -> list[GuidanceError]:
     return errors
 
 
-def _store(parsed: ParsedDocument) -> LoadReport:
+def store_parsed(parsed: ParsedDocument, origin: str, *, keep_web_version: bool = False) -> LoadReport:
+    """Write one parsed document: a new document, a new version, or only its front matter. The caller commits.
+
+    With `keep_web_version`, a current version that came from the web stays when `parsed` has other text."""
     document = db.session.scalar(select(Document).where(Document.slug == parsed.slug))
     if document is None:
         document = Document(slug=parsed.slug, current_version_number=1)
         db.session.add(document)
         _set_metadata(document, parsed)
-        document.versions.append(_new_version(parsed, 1))
+        document.versions.append(new_version(parsed, 1, origin))
         db.session.flush()
         return _report(parsed, "created", 1)
     current = current_version(document)
@@ -95,13 +107,29 @@ def _store(parsed: ParsedDocument) -> LoadReport:
         changed = _set_metadata(document, parsed)
         db.session.flush()
         return _report(parsed, "metadata_updated" if changed else "unchanged", current.number)
+    if keep_web_version and current.origin == ORIGIN_WEB:
+        return _web_version_kept(document, current, parsed)
     number = current.number + 1
-    document.versions.append(_new_version(parsed, number))
+    document.versions.append(new_version(parsed, number, origin))
     document.current_version_number = number
     _set_metadata(document, parsed)
     db.session.flush()
     report = _report(parsed, "new_version", number)
     _describe_changes(report, current, parsed)
+    return report
+
+
+def _web_version_kept(document: Document, current: Version, parsed: ParsedDocument) -> LoadReport:
+    older = db.session.scalar(
+        select(Version.number).where(Version.document_id == document.id, Version.content_hash == parsed.content_hash)
+    )
+    what = f"holds the text of version {older}" if older else "differs from it"
+    report = _report(parsed, "web_version_kept", current.number)
+    report.warnings.append(
+        f"{parsed.path}: not loaded: version {current.number} of '{document.slug}' was uploaded through the web "
+        f"on {current.loaded_at:%Y-%m-%d %H:%M} UTC and this file {what}. Save that version's text to the file, "
+        "or load the file with --replace-web-uploads to make it a new version."
+    )
     return report
 
 
@@ -123,9 +151,12 @@ def _set_metadata(document: Document, parsed: ParsedDocument) -> bool:
     return changed and document.id is not None
 
 
-def _new_version(parsed: ParsedDocument, number: int) -> Version:
+def new_version(parsed: ParsedDocument, number: int, origin: str = ORIGIN_FILE) -> Version:
+    """A Version with its sections made from `parsed`, not added to the session (the web upload's dry run
+    compares one with the current version and then drops it)."""
     version = Version(
         number=number,
+        origin=origin,
         title=parsed.title,
         content_hash=parsed.content_hash,
         source=parsed.source,
@@ -190,6 +221,31 @@ class SectionComparison:
     old: Section | None
     new: Section | None
     rows: list[DiffRow] = field(default_factory=list)
+
+    @property
+    def rendered_rows(self) -> list[DiffRow]:
+        """The difference as readers see it, for the older-version page (`rows` compare the Markdown source, for
+        the people who edit it): the title, then the rendered text of each block (paragraph, list, table ...) as
+        a line, changed words marked. An added section is all insertions, a removed one all deletions; empty
+        when only the source's formatting changed."""
+        before, after = readable_lines(self.old), readable_lines(self.new)
+        if not before or not after:
+            return [DiffRow("removed", [("del", line)]) for line in before] + [
+                DiffRow("added", [("ins", line)]) for line in after
+            ]
+        return diff_rows("\n".join(before), "\n".join(after))
+
+
+def readable_lines(section: Section | None) -> list[str]:
+    """A section as text: its title, then one line per block of its rendered HTML (per item of a list, so that a
+    changed item is not lost in a long line); none for no section."""
+    if section is None:
+        return []
+    pieces = (piece for block in split_blocks(section.html) for piece in _LIST_ITEM.split(block))
+    return [section.title, *(text for text in map(html_to_text, pieces) if text)]
+
+
+_LIST_ITEM = re.compile(r"(?=<li[\s>])")
 
 
 def compare_versions(old: Version, new: Version) -> list[SectionComparison]:

@@ -22,7 +22,7 @@ from consult_app.services.consultation_details import DETAIL_KEYS, ConsultationD
 from consult_app.services.guidance_errors import GuidanceError
 from consult_app.text import NestingError, Removal, render_guidance
 
-__all__ = ["GuidanceError", "ParsedDocument", "ParsedSection", "parse_file", "parse_text", "slugify"]
+__all__ = ["GuidanceError", "ParsedDocument", "ParsedSection", "parse_bytes", "parse_file", "parse_text", "slugify"]
 
 FRONT_MATTER_FENCE = "---"
 KNOWN_KEYS = {"title", "slug", "summary", "consultation", *DETAIL_KEYS}
@@ -86,12 +86,18 @@ def parse_file(path: Path) -> ParsedDocument:
         raise GuidanceError(
             shown, None, f"cannot read the file ({getattr(error, 'strerror', None) or error})"
         ) from None
+    return parse_bytes(data, shown, default_slug=slugify(path.stem))
+
+
+def parse_bytes(data: bytes, path: str, default_slug: str = "") -> ParsedDocument:
+    """Decode UTF-8 (with or without a byte-order mark) and parse; `path` is only used in messages. The
+    command line's files and the web's uploads both come through here."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise GuidanceError(shown, line, "the file is not valid UTF-8; save it as UTF-8") from None
-    return parse_text(text, shown, default_slug=slugify(path.stem))
+        raise GuidanceError(path, line, "the file is not valid UTF-8; save it as UTF-8") from None
+    return parse_text(text, path, default_slug=default_slug)
 
 
 def parse_text(text: str, path: str, default_slug: str = "") -> ParsedDocument:

@@ -12,6 +12,13 @@ Three steps, shared by the web pages and `flask import dispositions`:
   rest are counted as unchanged.
 - `apply(moderator, plan, override)` writes the changes through moderation.set_disposition, all or nothing.
 
+Themes. When the file has a `themes` column (the export writes one), each row's cell is the comment's whole
+set of themes: names of its document's themes separated by ";", in any case and order. An edited cell tags
+and untags the comment (through services/themes.py, so each change is an audit event); an emptied cell
+removes every theme. A name the document's frame does not have is a row error, never a new theme: a typo
+must not grow the code frame, which moderators keep on the themes page. A file without the column leaves
+every comment's themes as they are. A row without an answer but with changed themes is a change too.
+
 Conflicts. The export writes each comment's `responded_at`. When the database's responded_at (as export.iso
 writes it) differs from the file's, the comment was answered in the app after the export and the file would
 silently overwrite that answer: the change is a conflict, applied only when its reference is in `override`.
@@ -36,12 +43,14 @@ from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Disposition, User
 from consult_app.models.comment import RESPONSE_MAX
 from consult_app.permissions import can_moderate, can_respond
-from consult_app.services import moderation
+from consult_app.services import moderation, themes
 from consult_app.services.export import FORMULA_STARTS, iso
 
 MAX_ROWS = 300_000
 REQUIRED = ("reference", "disposition", "response")
 RESPONDED_AT = "responded_at"
+THEMES = "themes"
+OPTIONAL = (RESPONDED_AT, THEMES)
 DELIMITERS = (",", ";", "\t")
 BATCH = 1000  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 SAVE_AS = "Save it from the spreadsheet as “CSV UTF-8 (comma delimited)”."
@@ -59,11 +68,13 @@ class ImportFileError(ValueError):
 
 
 class ApplyError(ValueError):
-    """apply() refused; nothing may be committed. `status` is the HTTP status to answer with."""
+    """apply() refused; nothing may be committed. `status` is the HTTP status to answer with; `field` says what
+    check() refused ("file": rows with problems, "override": a reference that is not a conflict)."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,10 @@ class Row:
     line: int
     reference: str  # normalised: C-000042
     comment_id: int
-    disposition: str
+    disposition: str  # "" (with response "") when the row gives no answer, only themes
     response: str
     responded_at: str | None  # None when the file has no responded_at column
+    themes: tuple[str, ...] | None = None  # the theme names of the cell; None when the file has no themes column
 
 
 @dataclass
@@ -106,6 +118,33 @@ class Change:
     conflict: bool
     file_responded_at: str
     database_responded_at: str
+    # Themes: names as the frame spells them; ids to tag with. Equal before and after when the file leaves
+    # them alone; then the change is only the answer (and for a themes-only change, the answer stays).
+    before_themes: tuple[str, ...] = ()
+    after_themes: tuple[str, ...] = ()
+    before_theme_ids: tuple[int, ...] = ()
+    after_theme_ids: tuple[int, ...] = ()
+
+    @property
+    def answer_changes(self) -> bool:
+        return (self.before_disposition, self.before_response) != (self.after_disposition, self.after_response)
+
+    @property
+    def themes_change(self) -> bool:
+        return set(self.before_theme_ids) != set(self.after_theme_ids)
+
+
+@dataclass(frozen=True)
+class Applied:
+    answers: int  # comments whose disposition or response changed
+    themes: int  # comments whose themes changed
+
+    def words(self) -> str:
+        """'2 dispositions updated', with '; themes changed on 3 comments' when any did."""
+        text = f"{self.answers} disposition{'' if self.answers == 1 else 's'} updated"
+        if self.themes:
+            text += f"; themes changed on {self.themes} comment{'' if self.themes == 1 else 's'}"
+        return text
 
 
 @dataclass
@@ -134,7 +173,7 @@ def parse(data: bytes) -> ParsedFile:
     missing columns or more than MAX_ROWS rows; row problems are in the result's `errors`."""
     text = _decode(data)
     delimiter, header = _header(text)
-    columns = {name: header.index(name) for name in (*REQUIRED, RESPONDED_AT) if name in header}
+    columns = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
     parsed = ParsedFile(has_responded_at=RESPONDED_AT in columns)
     seen: dict[int, int] = {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -193,7 +232,7 @@ def _header(text: str) -> tuple[str, list[str]]:
         )
     if missing:
         raise ImportFileError(f"The file has no {' or '.join(repr(name) for name in missing)} column.")
-    for name in (*REQUIRED, RESPONDED_AT):
+    for name in (*REQUIRED, *OPTIONAL):
         if names.count(name) > 1:
             raise ImportFileError(f"The header names the column {name!r} more than once.")
     return delimiter, names
@@ -220,13 +259,16 @@ def _read_row(record: list[str], line: int, width: int, columns: dict[str, int])
         return RowError(line, raw_reference, f"The row has {len(record)} fields; the header has {width}.")
     cell = {name: _unguard(record[index]).strip() for name, index in columns.items()}
     disposition, response = cell["disposition"], cell["response"]
-    if not disposition and not response:
+    names = _theme_names(cell[THEMES]) if THEMES in cell else None
+    if not disposition and not response and names is None:
         return None
     comment_id = Comment.id_from_reference(cell["reference"])
     if comment_id is None:
         shown = f"{raw_reference!r} is not a" if raw_reference else "The row has no"
         return RowError(line, raw_reference, f"{shown} comment reference (like C-000042).")
-    reference = f"C-{comment_id:06d}"
+    reference = Comment.reference_of(comment_id)
+    if not disposition and not response:
+        return Row(line, reference, comment_id, "", "", cell.get(RESPONDED_AT), names)  # themes only
     if not disposition:
         return RowError(line, reference, "The row has a response but no disposition.")
     if disposition not in DISPOSITIONS:
@@ -234,7 +276,17 @@ def _read_row(record: list[str], line: int, width: int, columns: dict[str, int])
         return RowError(line, reference, f"Unknown disposition {disposition[:40]!r} (use one of: {known}).")
     if len(response) > RESPONSE_MAX:
         return RowError(line, reference, f"The response is longer than {RESPONSE_MAX:,} characters.")
-    return Row(line, reference, comment_id, disposition, response, cell.get(RESPONDED_AT))
+    return Row(line, reference, comment_id, disposition, response, cell.get(RESPONDED_AT), names)
+
+
+def _theme_names(cell: str) -> tuple[str, ...]:
+    """The names in a themes cell, each once (whatever its case), without blanks: "a; ;A;b" is ("a", "b")."""
+    names = {}
+    for name in cell.split(themes.SEPARATOR):
+        name = " ".join(name.split())
+        if name:
+            names.setdefault(themes.name_key(name), name)
+    return tuple(names.values())
 
 
 def _add_row(parsed: ParsedFile, seen: dict[int, int], row: Row | RowError | None) -> None:
@@ -261,28 +313,45 @@ class _State:
     responded_at: str
     status: str
     author_id: int | None
+    document_id: int
+    theme_ids: tuple[int, ...] = ()
+    theme_names: tuple[str, ...] = ()
 
 
 def plan(parsed: ParsedFile, moderator: User | None = None) -> Plan:
     """Compare each parsed row with its comment; nothing is written. With the `moderator` who imports, a change
-    to a comment they wrote is a row error (nobody answers their own comment); a dry run without one cannot
-    tell, and apply() refuses such a change anyway."""
+    to the answer of a comment they wrote is a row error (nobody answers their own comment); a dry run without
+    one cannot tell, and apply() refuses such a change anyway."""
     states = _states([row.comment_id for row in parsed.rows])
+    frames = _frames({state.document_id for state in states.values()})
     result = Plan(errors=list(parsed.errors), unanswered=parsed.unanswered, has_responded_at=parsed.has_responded_at)
     for row in parsed.rows:
         state = states.get(row.comment_id)
+        wanted = None if state is None else _wanted_themes(row, frames.get(state.document_id, {}))
         if state is None:
             result.errors.append(RowError(row.line, row.reference, f"There is no comment {row.reference}."))
-        elif (state.disposition, _lines(state.response)) == (row.disposition, _lines(row.response)):
-            result.unchanged += 1
-        elif state.status == CommentStatus.WITHDRAWN.value:
+            continue
+        if isinstance(wanted, RowError):
+            result.errors.append(wanted)
+            continue
+        answer = bool(row.disposition) and (state.disposition, _lines(state.response)) != (
+            row.disposition,
+            _lines(row.response),
+        )
+        retag = wanted is not None and {theme.id for theme in wanted} != set(state.theme_ids)
+        if not answer and not retag:
+            if row.disposition:
+                result.unchanged += 1
+            else:
+                result.unanswered += 1
+        elif answer and state.status == CommentStatus.WITHDRAWN.value:
             message = f"{row.reference} was withdrawn by its author: its disposition cannot change."
             result.errors.append(RowError(row.line, row.reference, message))
-        elif moderator is not None and not can_respond(moderator, state):
+        elif answer and moderator is not None and not can_respond(moderator, state):
             message = f"{row.reference} is your own comment: another moderator must record its disposition."
             result.errors.append(RowError(row.line, row.reference, message))
         else:
-            result.changes.append(_change(row, state, parsed.has_responded_at))
+            result.changes.append(_change(row, state, parsed.has_responded_at, answer, wanted))
     result.errors.sort(key=lambda error: error.line)
     return result
 
@@ -292,13 +361,34 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _change(row: Row, state: _State, has_responded_at: bool) -> Change:
+def _wanted_themes(row: Row, frame: dict[str, themes.Theme]) -> tuple[themes.Theme, ...] | RowError | None:
+    """The themes the row's cell names, from its comment's document's frame; None when the file has no themes
+    column; a RowError naming the names the frame does not have (they are never created: see the docstring)."""
+    if row.themes is None:
+        return None
+    unknown = [name for name in row.themes if themes.name_key(name) not in frame]
+    if unknown:
+        shown = ", ".join(f"“{name[:80]}”" for name in unknown[:3]) + (" and others" if len(unknown) > 3 else "")
+        return RowError(
+            row.line,
+            row.reference,
+            f"The comment's document has no theme {shown}: add it on the themes page first, or correct the name.",
+        )
+    return tuple(sorted((frame[themes.name_key(name)] for name in row.themes), key=lambda theme: theme.name_key))
+
+
+def _change(row: Row, state: _State, has_responded_at: bool, answer: bool, wanted) -> Change:
     file_moment = _moment(row.responded_at or "")
     # See the module docstring: without responded_at, overwriting any existing answer needs an override.
-    conflict = file_moment != state.responded_at if has_responded_at else bool(state.disposition)
+    conflict = answer and (file_moment != state.responded_at if has_responded_at else bool(state.disposition))
+    after = (row.disposition, row.response) if answer else (state.disposition, state.response)
+    after_ids = state.theme_ids if wanted is None else tuple(theme.id for theme in wanted)
+    after_names = state.theme_names if wanted is None else tuple(theme.name for theme in wanted)
     return Change(
-        row.line, row.reference, row.comment_id, state.disposition, state.response, row.disposition, row.response,
+        row.line, row.reference, row.comment_id, state.disposition, state.response, *after,
         conflict, file_moment, state.responded_at,
+        before_themes=state.theme_names, after_themes=after_names,
+        before_theme_ids=state.theme_ids, after_theme_ids=after_ids,
     )  # fmt: skip
 
 
@@ -314,53 +404,81 @@ def _moment(value: str) -> str:
 def _states(ids: list[int]) -> dict[int, _State]:
     states = {}
     for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
         statement = select(
-            Comment.id, Comment.disposition, Comment.response, Comment.responded_at, Comment.status, Comment.author_id
-        ).where(Comment.id.in_(ids[start : start + BATCH]))
+            Comment.id, Comment.disposition, Comment.response, Comment.responded_at, Comment.status,
+            Comment.author_id, Comment.document_id,
+        ).where(Comment.id.in_(batch))  # fmt: skip
+        tagged = themes.themes_of(batch)
         for record in db.session.execute(statement):
+            frame = tagged.get(record.id, [])
             states[record.id] = _State(
-                record.disposition or "", record.response, iso(record.responded_at), record.status, record.author_id
-            )
+                record.disposition or "", record.response, iso(record.responded_at), record.status, record.author_id,
+                record.document_id, tuple(theme.id for theme in frame), tuple(theme.name for theme in frame),
+            )  # fmt: skip
     return states
+
+
+def _frames(document_ids: set[int]) -> dict[int, dict[str, themes.Theme]]:
+    """Each document's themes by name_key: what a themes cell may name."""
+    frames: dict[int, dict[str, themes.Theme]] = {document_id: {} for document_id in document_ids}
+    if document_ids:
+        for theme in db.session.scalars(select(themes.Theme).where(themes.Theme.document_id.in_(document_ids))):
+            frames[theme.document_id][theme.name_key] = theme
+    return frames
 
 
 # --- apply --------------------------------------------------------------------------------------------------
 
 
-def apply(moderator: User, plan: Plan, override: set[str]) -> int:
-    """Apply the plan as `moderator`, all or nothing: every ready change, and the conflicts named in `override`.
+def check(plan: Plan, override: set[str]) -> list[Change]:
+    """The changes apply() writes: every ready change, and the conflicts named in `override`. Raises ApplyError
+    (400) when the plan has any row error (`field` "file"), or when `override` names a reference that is not a
+    conflict (`field` "override"). The command line asks this before it looks for an account to apply as."""
+    if plan.errors:
+        rows = "1 row of the file has" if len(plan.errors) == 1 else f"{len(plan.errors):,} rows of the file have"
+        raise ApplyError(f"Nothing was applied: {rows} problems.", 400, field="file")
+    stray = sorted(set(override) - {change.reference for change in plan.conflicts})
+    if stray:
+        raise ApplyError(
+            f"Nothing was applied: {', '.join(stray[:5])} is not a conflict in this import.", 400, field="override"
+        )
+    return [change for change in plan.changes if not change.conflict or change.reference in override]
 
-    Refuses (ApplyError) when the plan has any row error, `override` names a reference that is not a conflict,
-    or a comment to change is no longer in the state the plan saw (someone answered it since the dry run).
-    Each change goes through moderation.set_disposition, so it is one audit event under `moderator`.
-    Returns how many comments changed. Only flushes: the caller commits, or rolls back on ApplyError.
+
+def apply(moderator: User, plan: Plan, override: set[str]) -> Applied:
+    """Apply the plan as `moderator`, all or nothing: the changes check() returns.
+
+    Refuses (ApplyError) what check() refuses, and everything when a comment to change is no longer in the
+    state the plan saw (someone answered or retagged it since the dry run). Each answer goes through
+    moderation.set_disposition and each change of themes through themes.set_themes, so every change is an
+    audit event under `moderator`. Only flushes: the caller commits, or rolls back on ApplyError.
     """
     if not can_moderate(moderator):
         raise ApplyError("Only moderators record dispositions.", 403)
-    if plan.errors:
-        rows = "1 row of the file has" if len(plan.errors) == 1 else f"{len(plan.errors):,} rows of the file have"
-        raise ApplyError(f"Nothing was applied: {rows} problems.", 400)
-    stray = sorted(set(override) - {change.reference for change in plan.conflicts})
-    if stray:
-        raise ApplyError(f"Nothing was applied: {', '.join(stray[:5])} is not a conflict in this import.", 400)
-    chosen = [change for change in plan.changes if not change.conflict or change.reference in override]
+    chosen = check(plan, override)
     comments = _locked([change.comment_id for change in chosen])
-    moved = [change for change in chosen if _moved(change, comments.get(change.comment_id))]
+    tagged = themes.themes_of([change.comment_id for change in chosen if change.themes_change])
+    moved = [change for change in chosen if _moved(change, comments.get(change.comment_id), tagged)]
     if moved:
         names = ", ".join(change.reference for change in moved[:10]) + (" and others" if len(moved) > 10 else "")
         raise ApplyError(
             f"Nothing was applied: {names} changed in the app after the dry run. "
             "Upload the file again to see the new plan."
         )
-    applied = 0
+    answers = retagged = 0
     for change in chosen:
+        comment = comments[change.comment_id]
         try:
-            applied += moderation.set_disposition(
-                moderator, comments[change.comment_id], change.after_disposition, change.after_response
-            )
-        except moderation.ModerationError as error:
+            if change.answer_changes:
+                answers += moderation.set_disposition(
+                    moderator, comment, change.after_disposition, change.after_response
+                )
+            if change.themes_change:
+                retagged += themes.set_themes(comment, change.after_theme_ids, moderator)
+        except (moderation.ModerationError, themes.ThemeError) as error:
             raise ApplyError(f"Nothing was applied: {error}", error.status) from None
-    return applied
+    return Applied(answers, retagged)
 
 
 def _locked(ids: list[int]) -> dict[int, Comment]:
@@ -379,8 +497,16 @@ def _locked(ids: list[int]) -> dict[int, Comment]:
     return comments
 
 
-def _moved(change: Change, comment: Comment | None) -> bool:
-    if comment is None or comment.status == CommentStatus.WITHDRAWN.value:
+def _moved(change: Change, comment: Comment | None, tagged: dict[int, list[themes.Theme]]) -> bool:
+    """Whether what the change is about changed since the dry run: the answer, the themes, or both."""
+    if comment is None:
         return True
-    now = (comment.disposition or "", comment.response, iso(comment.responded_at))
-    return now != (change.before_disposition, change.before_response, change.database_responded_at)
+    if change.answer_changes:
+        now = (comment.disposition or "", comment.response, iso(comment.responded_at))
+        answer_then = (change.before_disposition, change.before_response, change.database_responded_at)
+        if comment.status == CommentStatus.WITHDRAWN.value or now != answer_then:
+            return True
+    if change.themes_change:
+        now_ids = {theme.id for theme in tagged.get(comment.id, [])}
+        return now_ids != set(change.before_theme_ids)
+    return False

@@ -30,7 +30,7 @@ from consult_app.models import (
 from consult_app.models.comment import COMMAND_LINE, DELETED_ACCOUNT, MAX_ID, NOTE_MAX, RESPONSE_MAX
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
 from consult_app.permissions import can_decide, can_moderate, can_respond
-from consult_app.services import mail
+from consult_app.services import mail, response_mail
 from consult_app.signals import account_deleting
 
 QUEUE_PER_PAGE = 20
@@ -262,6 +262,12 @@ def decide_many(
     return comments
 
 
+def check_decision(decision: str, reason: str | None, note: str) -> None:
+    """Raise ModerationError (400) for a decision, reason or note that decide() would refuse: for requests
+    about many comments (services/group_actions.py) that must check before changing any."""
+    _checked_decision(decision, reason, note)
+
+
 def _checked_decision(decision: str, reason: str | None, note: str) -> tuple[Decision, str | None, str]:
     if decision not in set(Decision):
         raise ModerationError("Choose approve or reject.")
@@ -281,7 +287,7 @@ def _decidable(moderator: User, comment: Comment | None, comment_id: int) -> Com
     if not can_moderate(moderator):
         raise ModerationError("Only moderators decide on comments.", 403)
     if comment is None:
-        raise ModerationError(f"There is no comment C-{comment_id:06d}.", 404)
+        raise ModerationError(f"There is no comment {Comment.reference_of(comment_id)}.", 404)
     if not can_decide(moderator, comment):
         raise ModerationError(f"{comment.reference} is your own comment: another moderator must decide it.", 403)
     if comment.status != CommentStatus.PENDING.value:
@@ -336,8 +342,10 @@ def set_disposition(moderator: User, comment: Comment, disposition: str, respons
     if (comment.disposition, comment.response) == (disposition, response):
         return False
     record_event(moderator, "disposition", comment.disposition, disposition, response, comment=comment)
+    first_answer = comment.disposition is None
     comment.disposition, comment.response = disposition, response
     comment.responded_by_id, comment.responded_at = moderator.id, utcnow()
+    response_mail.mark_due(comment, first_answer)  # every path (screen, import, group response) tells the author
     db.session.flush()
     return True
 

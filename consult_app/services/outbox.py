@@ -28,6 +28,7 @@ from consult_app.extensions import db
 from consult_app.models.mail import ERROR_MAX, MailStatus, OutboxMail
 from consult_app.models.types import utcnow
 from consult_app.services import mail
+from consult_app.signals import mail_delivering
 
 log = logging.getLogger("consult.mail")
 
@@ -69,6 +70,7 @@ def deliver_due(batch: int = BATCH_SIZE) -> Delivery:
     Raises MailConfigurationError for a bad MAIL_URL before claiming anything, so that a configuration
     mistake costs no mail its attempts."""
     mail.check_mail_url(current_app.config["MAIL_URL"])
+    mail_delivering.send(current_app._get_current_object())  # digests built from the database (response_mail.py)
     result = Delivery()
     for mail_id, claimed_until in _claim(batch):
         if utcnow() >= claimed_until:

@@ -23,6 +23,7 @@ from consult_app.links import external_url
 from consult_app.models import Comment, Document, Publication, Section, Version
 from consult_app.models.comment import MAX_ID
 from consult_app.services import comments, dashboard, reading
+from consult_app.services.counts import section_counts
 from consult_app.services.guidance import compare_versions
 from consult_app.text import html_to_text
 
@@ -67,8 +68,10 @@ def document_detail(slug: str) -> dict:
     versions."""
     document = _document(slug)
     version = reading.version_with_sections(document)
-    counts = comments.public_counts(document)
-    sections = [{**_section(document, section), "comments": counts.get(section.key, 0)} for section in version.sections]
+    published = section_counts(document, None)  # None: as anyone reads it, signed in or not
+    sections = [
+        {**_section(document, section), "comments": published[section.key].published} for section in version.sections
+    ]
     return {
         **_document_summary(document),
         "preamble": _text(version.preamble_html),

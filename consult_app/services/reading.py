@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import and_, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -11,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Document, Section, Version
 from consult_app.models.comment import PUBLIC
-from consult_app.services import comments
+from consult_app.models.types import utcnow
+from consult_app.services import comments, counts
 from consult_app.services.consultation import local_today
 
 
@@ -23,6 +27,7 @@ class SectionPage:
     previous: Section | None
     next: Section | None
     threads: list[comments.Thread] = field(default_factory=list)
+    count: counts.SectionCount = counts.ZERO
 
 
 def list_documents() -> list[Document]:
@@ -53,7 +58,8 @@ def section_page(document: Document, key: str, viewer) -> SectionPage | None:
             previous = sections[index - 1] if index > 0 else None
             following = sections[index + 1] if index + 1 < len(sections) else None
             threads = comments.section_threads(document, key, viewer)
-            return SectionPage(document, version, section, previous, following, threads)
+            count = counts.section_count(document, key, viewer)
+            return SectionPage(document, version, section, previous, following, threads, count)
     return None
 
 
@@ -61,7 +67,7 @@ def section_page(document: Document, key: str, viewer) -> SectionPage | None:
 class DocumentPage:
     document: Document
     version: Version
-    counts: dict[str, int]
+    counts: counts.SectionCounts
     removed: list[RemovedSection]
 
 
@@ -78,7 +84,7 @@ def document_page(document: Document, viewer) -> DocumentPage:
     version = version_with_sections(document)
     current_keys = {section.key for section in version.sections}
     removed = [_removed_section(document, key, viewer) for key in comments.removed_section_keys(document, current_keys)]
-    return DocumentPage(document, version, comments.public_counts(document), removed)
+    return DocumentPage(document, version, counts.section_counts(document, viewer), removed)
 
 
 def _removed_section(document: Document, key: str, viewer) -> RemovedSection:
@@ -112,24 +118,41 @@ def document_fingerprint(slug: str) -> str | None:
     """The whole-document page: every published comment counts (per-section counts, removed sections).
     None when there is no such document."""
     row = _one_row(_DOCUMENT_WITH_COMMENTS, {"slug": slug})
-    return None if row is None else f"{_document_state(row)}|{row.published}|{row.latest}"
+    return None if row is None else _with_clock(row, f"{_document_state(row)}|{row.published}|{row.latest}")
 
 
 def section_fingerprint(slug: str, key: str) -> str | None:
     row = _one_row(_DOCUMENT_WITH_SECTION_COMMENTS, {"slug": slug, "key": key})
-    return None if row is None else f"{_document_state(row)}|{key}|{row.published}|{row.latest}"
+    return None if row is None else _with_clock(row, f"{_document_state(row)}|{key}|{row.published}|{row.latest}")
 
 
 def version_fingerprint(slug: str, number: int) -> str | None:
     """An older version compared with the current one: no comments on that page."""
     row = _one_row(_DOCUMENT, {"slug": slug})
-    return None if row is None else f"{_document_state(row)}|v{number}"
+    return None if row is None else _with_clock(row, f"{_document_state(row)}|v{number}")
 
 
 def _one_row(statement, parameters: dict):
     """The statement's only row, or None; the connection goes back to the pool at once."""
     with db.engine.connect() as connection:
         return connection.execute(statement, parameters).one_or_none()
+
+
+class Fingerprint(str):
+    """A fingerprint, which also says when the clock alone will next change the page (`changes_at`, UTC): the
+    date moving on, or the consultation opening or closing. The page cache keeps a page matched to Redis's
+    change token (consult_app/page_changes.py) no longer than that."""
+
+    changes_at: datetime
+
+
+def _with_clock(row, text: str) -> Fingerprint:
+    found = Fingerprint(text)
+    now = utcnow()
+    zone = ZoneInfo(current_app.config["CONSULT_TIMEZONE"])
+    midnight = datetime.combine(local_today(now) + timedelta(days=1), time(), zone).astimezone(UTC)
+    found.changes_at = min(moment for moment in (midnight, row.opens_at, row.closes_at) if moment and moment > now)
+    return found
 
 
 def _document_state(row) -> str:

@@ -8,6 +8,7 @@ of the server delivers the outbox's mail to `mail_url`.
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from consult_app import create_app
 from consult_app.extensions import db
 from consult_app.models import Comment, Document, Section, User
-from consult_app.services import accounts, comments, demo, tokens
+from consult_app.services import accounts, comments, demo, moderation, similarity, themes, tokens
 from consult_app.services.guidance import default_sources, load_guidance
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,13 @@ ADDED_SECTION = (
 )
 OWN_PENDING_TEXT = "A pending comment by the demo reviewer, so that the edit page exists."
 KEYBOARD_PENDING_TEXT = "A pending comment that the keyboard-only moderator approves and answers."
+CAMPAIGN_TEXT = "Stop using machine learning for the census until every model has been reviewed in public. {}"
+# Pending comments that only test_triage.py decides (with the keyboard); each unlike the others, so no campaign.
+TRIAGE_MARKER = "Triage drill"
+TRIAGE_COUNT = 30  # 50 took 21 s of the suite; 30 still crosses a page of the queue (20 a page)
+TRIAGE_WORDS = ("audit", "lineage", "consent", "drift", "fairness", "provenance", "sampling", "weighting",
+                "imputation", "disclosure", "coverage", "benchmark", "calibration", "retraining", "documentation",
+                "oversight", "privacy", "linkage", "seasonal", "revision")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,10 @@ class Site:
     reset_token: str  # a valid password-reset link's token for a demo reviewer nobody logs in as
     change_email_token: str  # a valid change-of-address link's token for that reviewer (opening it changes nothing)
     keyboard_pending_comment_id: int  # pending, by that reviewer: only test_keyboard.py decides it
+    group_id: int  # a campaign: five near-identical comments, rejected as duplicates (the group page)
+    group_first_comment_id: int  # its oldest comment
+    triage_references: tuple[str, ...]  # TRIAGE_COUNT pending comments, oldest first: only test_triage.py decides them
+    theme_id: int  # a sub-theme of the document's, on the approved comment with its parent theme
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -130,10 +142,50 @@ def _seed(app, folder: Path) -> dict[str, object]:
             "reset_token": reset_token,
             "change_email_token": change_email_token,
             "keyboard_pending_comment_id": keyboard.id,
+            **_campaign(document, sections[2], other),
+            "triage_references": _triage(document, sections[1], other),
+            "theme_id": _themes(document, approved),
         }
         db.session.remove()
         db.engine.dispose()
     return facts
+
+
+def _campaign(document, section, author) -> dict[str, int]:
+    """Five near-identical comments, rejected as duplicates (so that they change no queue or section page);
+    returns their group's id and the first comment's."""
+    moderator = db.session.scalar(select(User).where(User.email == ACCOUNTS["moderator"][0]))
+    endings = ["", "Please!", "PLEASE.", "please", "Now."]
+    written = [
+        comments.create_comment(author, document, section, comments.Draft(CAMPAIGN_TEXT.format(end), "concern"))
+        for end in endings
+    ]
+    for comment in written:
+        moderation.decide(moderator, comment.id, "reject", "duplicate")
+    db.session.commit()
+    group_id = similarity.group_summaries([written[0].id])[written[0].id].group_id
+    return {"group_id": group_id, "group_first_comment_id": written[0].id}
+
+
+def _themes(document, comment_id: int) -> int:
+    """A theme with a sub-theme, both on the approved comment (the theme pages, the dashboard, the summary);
+    returns the sub-theme's id."""
+    moderator = db.session.scalar(select(User).where(User.email == ACCOUNTS["moderator"][0]))
+    quality = themes.create_theme(moderator, document, "Data quality", "Accuracy, coverage and timeliness.")
+    bias = themes.create_theme(moderator, document, "Bias in training data", parent_id=quality.id)
+    themes.tag([comment_id], [quality.id, bias.id], moderator)
+    db.session.commit()
+    return bias.id
+
+
+def _triage(document, section, author) -> tuple[str, ...]:
+    written = []
+    for number in range(TRIAGE_COUNT):
+        words = " ".join(random.Random(number).sample(TRIAGE_WORDS, 8))
+        text = f"{TRIAGE_MARKER} {number}: {words}, in that order, matter most to us."
+        written.append(comments.create_comment(author, document, section, comments.Draft(text, "general")))
+    db.session.commit()
+    return tuple(comment.reference for comment in written)
 
 
 def site_app(folder: Path, mail_url: str):

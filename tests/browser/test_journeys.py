@@ -139,7 +139,10 @@ def comment_on_a_passage(page: Page) -> tuple[str, str]:
     status = page.get_by_role("status")
     expect(status).to_have_text(re.compile(r"^Thank you\. Your comment C-\d{6} is awaiting moderation\.$"))
     reference = re.search(r"C-\d{6}", status.inner_text()).group(0)
-    mine = page.get_by_role("article").filter(has=page.get_by_role("link", name=reference, exact=True))
+    # Shown where the form was, beside the paragraph, inside the section's text (an article itself).
+    mine = page.get_by_role("article", name=NEW_REVIEWER["name"]).filter(
+        has=page.get_by_role("link", name=reference, exact=True)
+    )
     expect(mine).to_contain_text("Awaiting moderation.")
     expect(mine).to_contain_text(COMMENT)
     expect(mine.get_by_role("blockquote")).to_contain_text(quote)
@@ -159,7 +162,7 @@ def approve_and_answer(page: Page, mailbox, reference: str) -> None:
     comment_page = page.get_by_role("link", name=reference, exact=True).get_attribute("href")
     page.get_by_role("button", name=f"Approve {reference}").click()
 
-    expect(page.get_by_role("status").first).to_have_text(f"{reference} approved.")
+    expect(page.get_by_role("status").filter(has_text="approved")).to_have_text(f"{reference} approved.")
     published = mail_to(mailbox, NEW_REVIEWER["email"], f"Your comment {reference} has been published")
     assert f"/guidance/ml-ethics/introduction/#{reference}" in link_in(published, "/guidance/")
 
@@ -168,17 +171,20 @@ def approve_and_answer(page: Page, mailbox, reference: str) -> None:
     expect(page.get_by_role("definition").first).to_have_text("Approved")
     page.get_by_label("Disposition", exact=True).select_option(label="Accepted")
     page.get_by_label("The drafting team's response").fill(RESPONSE)
-    page.get_by_role("button", name="Save disposition").click()
+    page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.get_by_role("status")).to_have_text(f"Disposition of {reference} saved.")
     history = page.get_by_role("table")
-    expect(history).to_contain_text("Status: pending → approved")
-    expect(history).to_contain_text("Disposition: none → accepted")
+    expect(history).to_contain_text("Approved")
+    expect(history).to_contain_text("Disposition set to Accepted")
 
 
 def read_as_visitor(page: Page, reference: str, quote: str) -> None:
     open_section_from_home(page, "Introduction and scope")
-    comment = page.get_by_role("article").filter(has=page.get_by_role("link", name=reference, exact=True))
+    # A comment on a passage is in the margin of the quoted paragraph, folded under the paragraph's count.
+    paragraph = page.locator(".block").filter(has=page.get_by_text(FIRST_WORDS))
+    paragraph.get_by_text(re.compile(r"^\d+ comments? on paragraph")).click()
+    comment = paragraph.get_by_role("article").filter(has=page.get_by_role("link", name=reference, exact=True))
     expect(comment).to_have_count(1)
     expect(comment.get_by_role("heading")).to_have_text(f"{NEW_REVIEWER['name']}, {NEW_REVIEWER['organisation']}")
     expect(comment).to_contain_text(COMMENT)
@@ -238,3 +244,17 @@ def test_a_comment_from_registration_to_the_response_log(new_context, mailbox, t
     }
     assert {key: row.get(key) for key in expected} == expected
     assert row["responded_at"] and row["moderated_at"]
+
+
+def test_a_campaign_is_answered_as_one_group(new_context, site):
+    """The moderator goes from the dashboard's campaigns to the group and answers all five comments at once,
+    through the real form (CSRF on); each comment gets the answer."""
+    page = new_context("moderator").new_page()
+    page.goto("/moderation/dashboard")
+    page.get_by_role("link", name=f"Like C-{site.group_first_comment_id:06d}").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("5 similar comments: a campaign")
+    page.get_by_label("Disposition", exact=True).select_option(label="Noted")
+    page.get_by_label("The drafting team's response").fill("Thank you: the campaign's point is noted.")
+    page.get_by_role("button", name="Answer all").click()
+    expect(page.get_by_role("status")).to_contain_text("5 comments answered.")
+    expect(page.get_by_role("listitem").filter(has_text="Noted")).to_have_count(5)

@@ -97,6 +97,8 @@ def test_reviewer_comments_with_the_keyboard(new_context):
     expect(page.get_by_label("General comment")).to_be_checked()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Public, with my name and organisation")).to_be_focused()
+    page.keyboard.press("Space")  # nothing is preselected: the reviewer chooses who may read it
+    expect(page.get_by_label("Public, with my name and organisation")).to_be_checked()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Preview")).to_be_focused()
     page.keyboard.press("Space")  # a button is pressed with Space as well as Enter
@@ -131,7 +133,9 @@ def test_moderator_approves_answers_and_exports_with_the_keyboard(new_context, s
     reference = f"C-{site.keyboard_pending_comment_id:06d}"
     tab_to(page, page.get_by_role("button", name=f"Approve {reference}"))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status").first).to_have_text(f"{reference} approved.")
+    # Decided without reloading the page (static/moderation.js): the bulk bar says so, and the card is gone.
+    expect(page.get_by_role("status").filter(has_text="approved")).to_have_text(f"{reference} approved.")
+    expect(page.get_by_role("button", name=f"Approve {reference}")).to_have_count(0)
 
     page.goto(f"/moderation/comments/{site.keyboard_pending_comment_id}")
     expect(heading(page)).to_have_text(f"Comment {reference}")
@@ -142,8 +146,8 @@ def test_moderator_approves_answers_and_exports_with_the_keyboard(new_context, s
     page.keyboard.press("Tab")
     expect(page.get_by_label("The drafting team's response")).to_be_focused()
     page.keyboard.type("Thank you: answered without a mouse.")
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Save disposition")).to_be_focused()
+    # On through the rest of the screen's one form (the themes' boxes) to its one button.
+    tab_to(page, page.get_by_role("button", name="Save", exact=True))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text(f"Disposition of {reference} saved.")
 

@@ -13,7 +13,7 @@ from consult_app.extensions import db
 from consult_app.models import Section
 from tests.conftest import make_app
 from tests.factories import DEFAULT_PASSWORD, make_document, make_user
-from tests.faults.server import Gunicorn
+from tests.support.server import Gunicorn
 
 REVIEWERS = 6
 

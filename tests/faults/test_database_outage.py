@@ -14,10 +14,10 @@ import time
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.databases import is_postgres
-from tests.faults.load import Crowd, check_acknowledged_comments_kept_once
 from tests.faults.proxy import TcpProxy
-from tests.faults.server import healthz, wait_until
+from tests.support.databases import is_postgres
+from tests.support.load import Crowd, check_acknowledged_comments_kept_once
+from tests.support.server import healthz, wait_until
 
 pytestmark = [
     pytest.mark.faults,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.load import Crowd, check_acknowledged_comments_kept_once
-from tests.faults.server import wait_until
+from tests.support.load import Crowd, check_acknowledged_comments_kept_once
+from tests.support.server import wait_until
 
 pytestmark = pytest.mark.faults
 

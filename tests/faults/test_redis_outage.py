@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.faults.browser import Browser
 from tests.faults.proxy import TcpProxy
-from tests.faults.server import PROJECT_ROOT
+from tests.support.client import Browser
+from tests.support.server import PROJECT_ROOT
 
 LOGIN_LIMIT = 10  # per minute and address: AUTH_LIMIT in consult_app/auth/views.py
 SLOWEST_ANSWER = 5.0  # seconds

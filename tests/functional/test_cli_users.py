@@ -216,3 +216,21 @@ def test_set_role_with_an_unknown_role_is_a_usage_error(app, runner):
     assert result.exit_code == 2
     assert "superuser" in result.output
     assert account(app, "someone@example.org").role == "reviewer"
+
+
+def test_set_role_to_the_same_role_changes_and_records_nothing(app, runner, caplog):
+    from consult_app.models import ModerationEvent
+
+    with app.app_context():
+        make_user("moderator", email="someone@example.org")
+    caplog.set_level("INFO", logger="consult.security")
+    result = runner.invoke(args=["users", "set-role", "someone@example.org", "moderator"])
+    assert result.exit_code == 0, result.output
+    assert "someone@example.org is already moderator; nothing changed." in result.output
+    assert "role changed" not in caplog.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 0
+    result = runner.invoke(args=["users", "set-role", "someone@example.org", "reviewer"])
+    assert "someone@example.org is now reviewer." in result.output and "role changed" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1

@@ -1,5 +1,6 @@
 """Writing, quoting, replying to, editing and withdrawing comments, and who sees what."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -221,7 +222,8 @@ def test_hostile_markup_is_shown_as_harmless_text_everywhere(client, document, p
     for url in (SECTION, "/guidance/test-guidance/"):
         page = html_of(client.get(url))
         assert dangerous_markup(page) == [], url
-        assert page.count("<script") == (1 if url == SECTION else 0)  # only our own static file
+        assert page.count("<script") == 1  # only our own static file (comments.js; contents.js on the document)
+        assert re.search(r'<script src="/static/(comments|contents)\.js[^"]*" defer></script>', page), url
 
 
 def test_links_in_comments_are_nofollow_and_only_safe_schemes(client, document):

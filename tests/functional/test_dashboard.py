@@ -159,7 +159,9 @@ def test_the_number_of_queries_does_not_grow_with_documents_or_sections(comments
         build_dashboard()
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert one_document == len(statements) == 5
+    # Five for the dashboard's own figures, one for the reading pages' count per section (services/counts.py),
+    # one for the dispositions per section (services/coverage.py).
+    assert one_document == len(statements) == 7
 
 
 def test_empty_database_has_no_documents(app_context):
@@ -301,7 +303,32 @@ def test_the_page_shows_every_figure_in_tables(client, comments, login_as):
         "7",
         "33% (2 of 6 comments that were not withdrawn)",
         "1 day 12 hours (over 4 decided comments)",
+        "2, the oldest written 8 December 2026, 12:00 UTC",
+        "4",  # without a disposition: the rejected, pending, reply and removed-section comments (not the withdrawn)
     ]
+    coverage = page.tables["Dispositions per section"]
+    assert coverage[0] == [
+        "Section", "Accepted", "Partially accepted", "Noted", "Not accepted", "Out of scope", "No disposition yet",
+        "Answered",
+    ]  # fmt: skip
+    assert coverage[1:] == [
+        ["1. Introduction", "1", "0", "0", "0", "0", "0", "100%"],
+        ["2. Public good", "0", "0", "1", "0", "0", "3", "25%"],
+        ["3. Bias and fairness", "0", "0", "1", "0", "0", "0", "none to answer"],  # withdrawn
+        [f"{REMOVED_SECTIONS} (removed)", "0", "0", "0", "0", "0", "1", "0%"],
+        ["All sections", "1", "0", "2", "0", "0", "4", "33%"],
+    ]
+
+
+def test_every_number_on_the_dashboard_leads_to_as_many_comments(client, comments, login_as):
+    """Follow every link to the worklist: it lists exactly as many comments as the number linked says."""
+    login_as("moderator")
+    page = client.get(URL).get_data(as_text=True)
+    links = re.findall(r'<a href="(/moderation/comments/\?[^"]+)">(\d+)</a>', page)
+    assert len(links) > 30  # the tables of status, kind and disposition per section, key figures, totals
+    for href, number in set(links):
+        listed = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        assert listed.count('class="worklist__item"') == int(number), href
 
 
 def test_the_charts_have_text_alternatives_and_no_inline_style_or_script(client, comments, login_as):

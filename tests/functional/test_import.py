@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
-from consult_app.moderation import import_views
-from consult_app.services import export, importer, moderation
+from consult_app.services import export, importer, moderation, tokens
 from tests.conftest import make_app
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_document, make_user
 from tests.markup import dangerous_markup
+from tests.support.client import csrf_token
 
 PAYLOAD = '=HYPERLINK("http://evil.example","x")'
 EARLIER = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -332,7 +332,7 @@ def test_one_bad_row_among_good_ones_stops_everything(client, log, login_as, pro
     assert (answers(), events()) == (before, trail)
 
 
-@pytest.mark.parametrize(("change", "count"), [(lambda record: record.append("extra"), 26), (list.pop, 24)])
+@pytest.mark.parametrize(("change", "count"), [(lambda record: record.append("extra"), 27), (list.pop, 25)])
 def test_rows_with_more_or_fewer_fields_than_the_header(client, log, login_as, change, count):
     login_as("moderator")
     table = records(saved(exported()))
@@ -340,7 +340,7 @@ def test_rows_with_more_or_fewer_fields_than_the_header(client, log, login_as, c
     change(table[2])  # the second comment's row, on line 4
     [error] = importer.parse(written(table)).errors
     assert (error.line, error.reference) == (4, log.second.reference)
-    assert error.message == f"The row has {count} fields; the header has 25."
+    assert error.message == f"The row has {count} fields; the header has {len(export.COLUMNS)}."
     assert upload(client, written(table)).status_code == 400 and answer(log.second)[0] is None
 
 
@@ -393,7 +393,7 @@ def test_the_command_line_refuses_a_moderators_own_comment_too(runner, log, tmp_
     result = runner.invoke(args=["import", "dispositions", str(path), "--apply", "--as", moderator.email])
     assert result.exit_code == 1, result.output
     assert f"line 8: {own.reference}: {own.reference} is your own comment" in result.output
-    assert "nothing was applied: 1 row has problems" in result.output
+    assert "Nothing was applied: 1 row of the file has problems. The rows are listed above." in result.output
     # A dry run without --as cannot tell whose comment it is; applying that plan as the author is still refused.
     plan = importer.plan(importer.parse(saved(rows)))
     assert [change.reference for change in plan.changes] == [own.reference]
@@ -482,7 +482,7 @@ def test_a_tampered_plan_is_400(client, log, login_as):
 def test_an_expired_plan_is_400(client, log, login_as, monkeypatch):
     login_as("moderator")
     token = _planned(client, log)
-    monkeypatch.setattr(import_views, "TOKEN_MAX_AGE", -1)
+    monkeypatch.setitem(tokens.MAX_AGE, tokens.IMPORT_PLAN, -1)
     response = apply(client, token)
     assert response.status_code == 400 and "more than an hour old" in response.get_data(as_text=True)
     assert answer(log.first)[0] is None
@@ -513,12 +513,6 @@ def test_the_import_works_with_csrf_protection_on(database_url, log):
     assert apply(client, plan_token(html)).status_code == 400 and answer(log.first)[0] is None
     done = client.post("/moderation/import/apply", data={"plan": plan_token(html), "csrf_token": csrf_token(html)})
     assert done.status_code == 302 and answer(log.first) == ("accepted", "", moderator.id)
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 # --- who may import -----------------------------------------------------------------------------------------
@@ -609,7 +603,7 @@ def test_command_line_reports_row_errors_and_applies_nothing(runner, log, tmp_pa
         result = runner.invoke(args=["import", "dispositions", str(path), *options])
         assert result.exit_code == 1, result.output
         assert f"line 6: {log.pending.reference}: Unknown disposition 'maybe'" in result.output
-        assert "nothing was applied: 1 row has problems" in result.output
+        assert "Nothing was applied: 1 row of the file has problems. The rows are listed above." in result.output
     assert answer(log.first)[0] is None and answer(log.pending)[0] is None
 
 

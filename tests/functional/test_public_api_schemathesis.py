@@ -23,8 +23,8 @@ from consult_app.models import Comment
 from consult_app.services import accounts, moderation
 from consult_app.services.guidance import load_guidance
 from tests.conftest import make_app
-from tests.databases import empty_all_tables
 from tests.factories import DEFAULT_PASSWORD, factory_moderator, make_comment, make_document, make_user, write_guidance
+from tests.support.databases import empty_all_tables
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "40"))
 QUICK = settings(

@@ -16,8 +16,8 @@ from sqlalchemy import event, insert, select, text
 from consult_app.extensions import db
 from consult_app.models import Comment
 from consult_app.services import moderation
-from tests.databases import is_postgres
 from tests.factories import make_comment, make_document, make_user
+from tests.support.databases import is_postgres
 
 pytestmark = [
     pytest.mark.postgres,

@@ -88,10 +88,19 @@ def test_old_version_shows_what_changed_per_section(client, document, tmp_path):
     html = page(client, "/guidance/test-guidance/v1/")
     assert "This is an older version" in html
     assert 'href="/guidance/test-guidance/v1/"' not in html
-    assert '<ins><span class="visually-hidden">[added: </span>now ' in html
-    assert "This section was removed in version 2." in html  # public-good
-    assert "Unchanged in version 2." in html  # bias-and-fairness
-    assert "This section was added in version 2." in html  # accountability
+    # Changed, added and removed sections first, each with its difference as rendered text, not Markdown source.
+    changes, unchanged = html.split('<h2 id="unchanged-title">')
+    assert '<ins><span class="visually-hidden">[added: </span>now ' in changes  # introduction
+    assert "1. Introduction" in changes and "Changed</span>" in changes
+    assert "2. Public good" in changes and "Removed</span>" in changes
+    assert '<del><span class="visually-hidden">[removed: </span>Statistics should serve the public.' in changes
+    assert "Accountability" in changes and "New section</span>" in changes
+    assert '<ins><span class="visually-hidden">[added: </span>Someone must answer for the model.' in changes
+    assert "*public*" not in html and "### Scope" not in html and ">Scope" in changes
+    # Then a link to each unchanged section, without its text.
+    link = '<a href="/guidance/test-guidance/bias-and-fairness/">3. Bias and fairness</a>'
+    assert f'<li id="bias-and-fairness">{link}' in unchanged
+    assert "Models can be unfair" not in html
     current = page(client, "/guidance/test-guidance/")
     assert 'href="/guidance/test-guidance/v1/">Version 1</a>' in current
     assert "This is the current version." in page(client, "/guidance/test-guidance/v2/")

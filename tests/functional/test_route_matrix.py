@@ -7,7 +7,8 @@ the status expected from a request with an empty form (POST) or no query (GET):
 - an int: that status;
 - LOGIN: a redirect to the log-in page that comes back here (`/auth/login?next=<this path>`);
 - HOME: a redirect to the home page;
-- ACCOUNT: a redirect to the account page.
+- ACCOUNT: a redirect to the account page;
+- HERE: a redirect back to the address itself.
 
 Every response to a signed-in role (whatever its status) must also be marked `Cache-Control: private, no-store`,
 except the public API's (/api/v1/), which answers everyone alike, cookies or not: `public, max-age=60`.
@@ -28,20 +29,25 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from consult_app.extensions import db
 from consult_app.models import Comment, Document, User
+from consult_app.services import similarity, themes
 from tests.conftest import ROLES
-from tests.factories import make_comment, make_document, make_user
+from tests.factories import factory_moderator, make_comment, make_document, make_user
 
 LOGIN = "redirect to log in"
 HOME = "redirect home"
 ACCOUNT = "302 to /account/"
+HERE = "302 back to the same address"
 # Rows that end the server-side session the later rows use: they run last.
 SESSION_ENDING = {("POST", "/auth/logout")}
 SIGNED_IN = ("reviewer", "moderator", "admin")
 PRIVATE = "private, no-store"
 PUBLIC_API = "/api/v1/"
+# The text of the comment in argument_values and of its twin, long enough to be compared for near-duplicates.
+TWIN_TEXT = "A thoughtful comment on this section, written twice by the same reviewer."
 
 
 def everyone(expected) -> dict[str, object]:
@@ -67,12 +73,20 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/guidance/<slug>/"): everyone(200),
     ("GET", "/guidance/<slug>/v<int:number>/"): everyone(200),
     ("GET", "/guidance/<slug>/<key>/"): everyone(200),
+    # the summary of responses, not published yet: a preview for moderators, no such page for anyone else
+    ("GET", "/guidance/<slug>/responses/"): {**everyone(404), "moderator": 200, "admin": 200},
+    ("GET", "/guidance/<slug>/responses.docx"): {**everyone(404), "moderator": 200, "admin": 200},
+    ("POST", "/guidance/<slug>/responses/publication"): moderators(400),
+    ("GET", "/guidance/<slug>/versions.atom"): everyone(200),
+    ("GET", "/guidance/<slug>/responses.atom"): everyone(200),
     ("GET", "/healthz"): everyone(200),
     ("GET", "/privacy"): everyone(200),
     ("GET", "/favicon.ico"): everyone(200),
     # auth: open to everyone; empty forms and bad tokens are 400
     ("GET", "/auth/register"): everyone(200),
     ("POST", "/auth/register"): everyone(400),
+    ("GET", "/auth/resend-confirmation"): everyone(200),
+    ("POST", "/auth/resend-confirmation"): everyone(400),
     ("GET", "/auth/confirm/<token>"): everyone(400),
     ("POST", "/auth/confirm/<token>"): everyone(400),
     ("GET", "/auth/change-email/<token>"): everyone(400),
@@ -91,12 +105,17 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/account/email"): signed_in(400),
     # Only a button: it ends the account's other sessions (there are none here) and comes back.
     ("POST", "/account/sessions/others"): signed_in(ACCOUNT),
+    ("POST", "/account/notifications"): signed_in(400),
     ("GET", "/account/data.json"): signed_in(200),
     ("POST", "/account/delete"): signed_in(400),
     # administration: admins only; empty forms (about another user) are 400
     ("GET", "/admin/users"): admin_only(200),
     ("POST", "/admin/users/<int:user_id>/role"): admin_only(400),
     ("POST", "/admin/users/<int:user_id>/active"): admin_only(400),
+    # guidance upload: an empty upload or apply form is 400
+    ("GET", "/admin/guidance"): admin_only(200),
+    ("POST", "/admin/guidance"): admin_only(400),
+    ("POST", "/admin/guidance/apply"): admin_only(400),
     # comments: the comment in argument_values is someone else's approved comment.
     # A forged post without an active account is refused outright (there is no form to come back to).
     ("POST", "/guidance/<slug>/<key>/"): {**signed_in(400), "anonymous": 403, "deactivated": 403},
@@ -109,13 +128,31 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/moderation/comments/<int:comment_id>/decision"): moderators(400),
     ("POST", "/moderation/bulk"): moderators(400),
     ("GET", "/moderation/comments/<int:comment_id>"): moderators(200),
+    # The decision screen's one form: nothing chosen saves nothing and comes back to the screen.
+    ("POST", "/moderation/comments/<int:comment_id>"): moderators(HERE),
     ("POST", "/moderation/comments/<int:comment_id>/disposition"): moderators(400),
     ("GET", "/moderation/dashboard"): moderators(200),
+    # the worklist; an empty assignment form names nothing to assign: 400
+    ("GET", "/moderation/comments/"): moderators(200),
+    ("POST", "/moderation/comments/assign"): moderators(400),
+    ("POST", "/moderation/comments/<int:comment_id>/assignee"): moderators(400),
     ("GET", "/moderation/export.csv"): moderators(200),
     ("GET", "/moderation/export.json"): moderators(200),
     ("GET", "/moderation/import"): moderators(200),
     ("POST", "/moderation/import"): moderators(400),
     ("POST", "/moderation/import/apply"): moderators(400),
+    # themes (the theme in argument_values is the test document's); empty forms are 400 and delete nothing
+    ("GET", "/moderation/themes"): moderators(200),
+    ("POST", "/moderation/themes"): moderators(400),
+    ("GET", "/moderation/themes/<int:theme_id>"): moderators(200),
+    ("POST", "/moderation/themes/<int:theme_id>"): moderators(400),
+    ("POST", "/moderation/themes/<int:theme_id>/delete"): moderators(400),
+    ("POST", "/moderation/themes/tag"): moderators(400),
+    # a group of near-duplicate comments (the comment in argument_values and its twin); empty forms are 400
+    ("GET", "/moderation/groups/<int:group_id>"): moderators(200),
+    ("POST", "/moderation/groups/<int:group_id>/decision"): moderators(400),
+    ("POST", "/moderation/groups/<int:group_id>/disposition"): moderators(400),
+    ("POST", "/moderation/groups/<int:group_id>/themes"): moderators(400),
     # the public API and its readable page: open to everyone
     ("GET", "/api/"): everyone(200),
     ("GET", "/api/v1/openapi.json"): everyone(200),
@@ -149,6 +186,8 @@ def argument_values(document: Document, other_user: User, comment: Comment) -> d
         "number": document.current_version_number,
         "user_id": other_user.id,
         "token": "bad-token",
+        "group_id": similarity.group_summaries([comment.id])[comment.id].group_id,
+        "theme_id": themes.create_theme(factory_moderator(), document, "Matrix theme").id,
     }
 
 
@@ -169,6 +208,8 @@ def outcome(response, url: str) -> object:
             return LOGIN
         if location.path == "/" and not location.query:
             return HOME
+        if location.path == urlsplit(url).path and not location.query:
+            return HERE
         return f"302 to {response.headers['Location']}"
     return response.status_code
 
@@ -208,8 +249,10 @@ def test_route_matrix(app, client, login_as, tmp_path, subtests, role):
         document = make_document(tmp_path)
         other = make_user("reviewer", email="other@example.org")
         first_key = document.versions[-1].sections[0].key
-        comment = make_comment(other, document, key=first_key, status="approved")
+        comment = make_comment(other, document, key=first_key, status="approved", body=TWIN_TEXT)
+        make_comment(other, document, key=first_key, body=TWIN_TEXT)  # a near-duplicate: the two make a group
         values = argument_values(document, other, comment)
+        db.session.commit()  # argument_values made a theme
     login_as(role)
     accounts_before = account_snapshot(app)
     session_cookie = client.get_cookie("session")
@@ -245,6 +288,7 @@ def account_snapshot(app) -> dict[int, tuple]:
 def test_wrong_methods_are_refused_with_405(app, client):
     """An address answers only the methods of its rules: GET or POST elsewhere gets the 405 error page."""
     values = {"slug": "any", "key": "any", "number": 1, "user_id": 1, "token": "bad-token", "comment_id": 1}
+    values["group_id"] = values["theme_id"] = 1
     adapter = app.url_map.bind("localhost")
     checked = []
     for rule in app.url_map.iter_rules():
@@ -256,6 +300,9 @@ def test_wrong_methods_are_refused_with_405(app, client):
                 adapter.match(url, method=method)
             except MethodNotAllowed:
                 pass
+            except RequestRedirect:
+                # POST /guidance/s/versions.atom: the section rule answers it, at its address with a slash.
+                continue
             else:
                 continue  # another rule answers this method at this address (e.g. POST /guidance/s/v1/)
             response = client.open(url, method=method)

@@ -1,7 +1,6 @@
 """The security baseline: CSRF, rate limits (in memory and in Redis), headers, cookies, logging."""
 
 import logging
-import re
 import uuid
 
 import pytest
@@ -9,14 +8,7 @@ import pytest
 from consult_app import create_app
 from tests.conftest import make_app
 from tests.factories import DEFAULT_PASSWORD, make_user
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
+from tests.support.client import csrf_token
 
 
 @pytest.fixture
@@ -42,14 +34,14 @@ def test_forms_with_the_csrf_token_work(csrf_app, app):
     with app.app_context():
         make_user(email="rev@example.org")
     client = csrf_app.test_client()
-    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     response = client.post(
         "/auth/login", data={"email": "rev@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
     page = client.get("/account/").get_data(as_text=True)
     assert client.post("/auth/logout").status_code == 400  # log-out needs the token too
-    assert client.post("/auth/logout", data={"csrf_token": csrf_token_from(page)}).status_code == 302
+    assert client.post("/auth/logout", data={"csrf_token": csrf_token(page)}).status_code == 302
 
 
 def limited_app(database_url, storage: str):
@@ -77,7 +69,7 @@ def test_login_is_rate_limited_to_429(app, database_url):
     assert "Too many requests" in page and 'class="site-header"' in page
 
 
-@pytest.mark.parametrize("path", ["/auth/register", "/auth/reset"])
+@pytest.mark.parametrize("path", ["/auth/register", "/auth/reset", "/auth/resend-confirmation"])
 def test_registration_and_reset_are_rate_limited(app, database_url, path):
     client = limited_app(database_url, "memory://").test_client()
     statuses = [client.post(path, data={"email": "bad"}).status_code for _ in range(6)]

@@ -18,8 +18,8 @@ from consult_app.models.types import utcnow
 from consult_app.services import outbox
 from consult_app.services.mail import MailConfigurationError, send_mail
 from tests.conftest import PROJECT_ROOT, make_app
-from tests.databases import is_postgres
 from tests.smtp import free_port, running_server
+from tests.support.databases import is_postgres
 
 
 def queue(count: int = 1, to: str = "ada@example.org") -> list[int]:

@@ -1,4 +1,6 @@
-from consult_app.text import html_to_text, render_guidance
+import pytest
+
+from consult_app.text import html_to_text, mark_passage, render_guidance
 
 
 def test_markdown_structure_is_kept():
@@ -53,3 +55,37 @@ def test_table_alignment_is_dropped_without_a_warning():
 
 def test_html_to_text_collapses_whitespace_and_unescapes():
     assert html_to_text("<p>Fish &amp; <em>chips</em></p>\n<p>two</p>") == "Fish & chips two"
+
+
+# --- mark_passage: the quoted passage highlighted in a section's HTML (the decision screen) --------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "passage", "expected"),
+    [
+        ("<p>Serve the public.</p>", "the public", '<p>Serve <mark class="quoted">the public</mark>.</p>'),
+        # Across inline markup: one mark per piece of text, so the HTML stays well formed.
+        (
+            "<p>the <em>public</em> good</p>",
+            "public good",
+            '<p>the <em><mark class="quoted">public</mark></em><mark class="quoted"> good</mark></p>',
+        ),
+        # Across paragraphs, as html_to_text reads them (a block boundary is a space); entities stay escaped.
+        (
+            "<p>A &amp; B</p>\n<p>C</p>",
+            "A & B C",
+            '<p><mark class="quoted">A &amp; B</mark></p>\n<p><mark class="quoted">C</mark></p>',
+        ),
+        ("<p>Not here</p>", "absent", "<p>Not here</p>"),
+        ("<p>x</p>", "   ", "<p>x</p>"),
+        # Attributes are not text: nothing in them is marked.
+        ('<p><a href="https://e.org/?a=1">link</a></p>', "a=1", '<p><a href="https://e.org/?a=1">link</a></p>'),
+    ],
+)
+def test_mark_passage(html, passage, expected):
+    assert mark_passage(html, passage) == expected
+
+
+def test_mark_passage_never_lets_markup_in():
+    marked = mark_passage("<p>1 &lt; 2 &lt;script&gt;</p>", "< 2 <script>")
+    assert marked == '<p>1 <mark class="quoted">&lt; 2 &lt;script&gt;</mark></p>'

@@ -1,0 +1,183 @@
+"""One value in Redis that changes whenever something a visitor can see changes: the reading pages' cache key.
+
+Without it, every cached visitor page costs a fingerprint query (services/reading.py): on PostgreSQL four to
+five round trips (pool pre-ping, BEGIN, the query, ROLLBACK) before a byte is sent. With it, a process asks
+Redis for one short value (and reuses the answer for at most PAGE_CACHE_STALE_MS), and a page it has already
+matched to that value is served without touching the database.
+
+Nobody has to remember to call anything: SQLAlchemy session events notice, in every process (web workers, the
+CLI, the mail worker, an import), when a flush or a bulk statement touched rows that visitors see, and the
+value is replaced right after that transaction commits. Which rows: documents, versions and sections (any
+change); comments that are or become approved, and any comment deleted; accounts deleted, or whose public name,
+organisation, respondent type or country changed. A pending comment arriving, a log-in or a moderator's note
+on a pending comment leave it alone, so that writers do not empty the visitors' cache.
+
+The value is a random token, not a number: after a Redis restart (no persistence needed) no process can
+mistake a new value for one it saw before. How stale a page can be, with Redis answering: PAGE_CACHE_STALE_MS
+(default 500 ms), the longest a process reuses the token it read. Pages matched to a token are checked against
+the database again after PAGE_CACHE_RECHECK_SECONDS anyway (default 10 s), which bounds what a change made
+behind the app's back (psql, a bump lost with Redis) can leave visible. When Redis does not answer, each
+request takes the fingerprint query again (fresh, as before this module existed), and Redis is tried again
+after a second; the first process that reaches Redis after it failed replaces the token, since changes made
+meanwhile were not counted. Without REDIS_URL there is no token, and every request takes the fingerprint
+query.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from itertools import chain
+
+import redis
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("consult.page_changes")
+EXTENSION_KEY = "consult_page_changes"
+RETRY_SECONDS = 1.0  # after Redis failed, this long on the fingerprint query before asking Redis again
+REDIS_TIMEOUT = 0.25  # seconds: a Redis that hangs must not hold a reading request longer than this
+_CHANGED = "consult_visible_change"  # the session.info flag: this transaction changed what visitors see
+
+# Tables whose every change shows on a visitor's page; comments and users are judged row by row below.
+VISIBLE_TABLES = frozenset({"documents", "versions", "sections"})
+PUBLIC_PROFILE = ("display_name", "organisation", "respondent_type", "country")
+STAFF_ONLY_COLUMNS = frozenset({"assignee_id", "assignee", "moderation_note"})
+
+
+class ChangeToken:
+    """The current token from Redis, reused for at most `stale_seconds`; None whenever Redis cannot be asked."""
+
+    def __init__(self, url: str, key: str, stale_seconds: float) -> None:
+        self.key, self.stale_seconds = key, stale_seconds
+        self.client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._read_at = 0.0
+        self._down_until = 0.0
+        self._missed = False  # Redis failed since we last reached it: changes may have gone uncounted
+
+    def current(self) -> str | None:
+        now = time.monotonic()
+        with self._lock:
+            if self._token is not None and now - self._read_at < self.stale_seconds:
+                return self._token
+            if now < self._down_until:
+                return None
+        try:
+            token = self._read()
+        except redis.RedisError as error:
+            self._failed(error)
+            return None
+        with self._lock:
+            self._token, self._read_at = token, now
+        return token
+
+    def _read(self) -> str:
+        if self._missed:
+            self._missed = False
+            return self._replace()  # what changed while Redis was away was not counted: start afresh
+        value = self.client.get(self.key)
+        if value is None:  # a new or restarted Redis: set a token unless another process just did
+            self.client.set(self.key, secrets.token_hex(16), nx=True)
+            value = self.client.get(self.key)
+        return value.decode()
+
+    def bump(self) -> None:
+        """Replace the token: every process looks at the database again for the pages it serves."""
+        try:
+            token = self._replace()
+        except redis.RedisError as error:
+            self._failed(error)
+            return
+        with self._lock:
+            self._token, self._read_at = token, time.monotonic()  # this process sees its own change at once
+
+    def _replace(self) -> str:
+        token = secrets.token_hex(16)
+        self.client.set(self.key, token)
+        return token
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            first = not self._missed
+            self._token, self._missed = None, True
+            self._down_until = time.monotonic() + RETRY_SECONDS
+        if first:
+            log.warning("page cache: Redis unavailable (%s); visitors' pages are checked in the database", error)
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        stale = app.config["PAGE_CACHE_STALE_MS"] / 1000
+        app.extensions[EXTENSION_KEY] = ChangeToken(url, app.config["PAGE_CACHE_KEY"], stale)
+
+
+def change_token() -> ChangeToken | None:
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+# --- noticing changes, whatever code made them ------------------------------------------------------------------
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, flush_context) -> None:
+    # After the flush, `new`, `dirty` and `deleted` and each attribute's history still describe what was flushed.
+    if session.info.get(_CHANGED):
+        return
+    for instance in chain(session.new, session.dirty, session.deleted):
+        if _visible_change(session, instance):
+            session.info[_CHANGED] = True
+            return
+
+
+def _visible_change(session: Session, instance) -> bool:
+    table = getattr(type(instance), "__tablename__", None)
+    if table in VISIBLE_TABLES:
+        return True
+    if table not in ("comments", "users"):
+        return False
+    if instance in session.deleted:
+        return True
+    state = inspect(instance)
+    if table == "users":
+        return instance not in session.new and any(_changed(state, name) for name in PUBLIC_PROFILE)
+    # A comment: visitors see approved ones; one that was approved and is no longer is a change too. Staff-only
+    # columns of an approved comment (who handles it, an internal note) change nothing a visitor sees.
+    if _changed(state, "status"):
+        return True
+    return getattr(instance, "status", None) == "approved" and any(
+        attribute.history.has_changes() for attribute in state.attrs if attribute.key not in STAFF_ONLY_COLUMNS
+    )
+
+
+def _changed(state, attribute: str) -> bool:
+    return attribute in state.attrs and state.attrs[attribute].history.has_changes()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_statements(execute_state) -> None:
+    """`session.execute(update(Comment)...)` and the like bypass the flush: judged by their table alone."""
+    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if getattr(table, "name", None) in VISIBLE_TABLES | {"comments", "users"}:
+        execute_state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    # After, not before, the commit: a reader that saw the new token must find the change in the database.
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        token = change_token()
+        if token is not None:
+            token.bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

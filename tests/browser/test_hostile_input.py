@@ -164,16 +164,20 @@ def _sections(site: HostileSite) -> list[str]:
     return [f"/guidance/{site.slug}/{key}/" for key in site.section_keys]
 
 
-def _queue(page: Page, watch: Watch) -> list[str]:
-    """Every page of the moderation queue, by its "Next page" links (visiting each on the way)."""
-    visited, path = [], "/moderation/"
+def _walk(page: Page, watch: Watch, start: str) -> list[str]:
+    """Every page of a paged list from `start` on, by its "Next page" links (visiting each on the way)."""
+    visited, path = [], start
     while path:
         visit(page, watch, path)
         visited.append(path)
         following = page.get_by_role("link", name="Next page")
         path = following.get_attribute("href") if following.count() else None
-        assert len(visited) < 1000, "the queue's Next page links go round in a circle"
+        assert len(visited) < 1000, f"the Next page links from {start} go round in a circle"
     return visited
+
+
+# Paged lists, walked by their "Next page" links: the groups below whose paths are None start here.
+WALKS = {"moderation-queue": "/moderation/", "worklist": "/moderation/comments/?status=rejected"}
 
 
 # Each group: (role, paths to visit, or a function that walks pages itself and returns what it visited).
@@ -185,6 +189,9 @@ GROUPS: dict[str, tuple[str, Callable[[HostileSite], list[str]] | None]] = {
     "account": ("reviewer", lambda site: ["/account/"]),
     "sections-moderator": ("moderator", _sections),
     "moderation-queue": ("moderator", None),
+    "worklist": ("moderator", None),
+    # The search words are in many vectors: the first page of results marks matches inside hostile text.
+    "worklist-search": ("moderator", lambda site: ["/moderation/comments/?q=script+or+alert+or+onerror"]),
     "history": ("moderator", lambda site: [f"/moderation/comments/{id_}" for id_ in site.rejected_ids]),
     "dashboard": ("moderator", lambda site: ["/moderation/dashboard", "/moderation/import"]),
     "admin-users": ("admin", lambda site: [f"/admin/users?page={n}" for n in range(1, site.user_pages + 1)]),
@@ -209,7 +216,7 @@ def test_no_vector_runs_leaves_or_calls_out(browser, hostile, hostile_states, gr
     try:
         page = watched_context(context, watch).new_page()
         if paths is None:
-            visited = _queue(page, watch)
+            visited = _walk(page, watch, WALKS[group])
         else:
             visited = paths(hostile)
             for path in visited:

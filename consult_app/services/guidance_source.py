@@ -31,8 +31,9 @@ SUMMARY_MAX = 2000
 MIN_YEAR, MAX_YEAR = 2, 9998
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# `v<N>` addresses an older version of the document, so a section may not be called that.
-RESERVED_KEY = re.compile(r"^v\d+$")
+# `v<N>` addresses an older version of the document and `responses` its summary of responses, so a section may
+# not be called either (its page would be hidden behind theirs).
+RESERVED_KEY = re.compile(r"^(?:v\d+|responses)$")
 HEADING = re.compile(r"^##(?:[ \t]+(?P<text>.*?))?[ \t]*$")
 EXPLICIT_KEY = re.compile(r"^(?P<title>.*?)[ \t]*\{#(?P<key>[^}]*)\}$")
 FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
@@ -317,7 +318,9 @@ def _heading(line: str, number: int, path: str) -> tuple[str, str]:
             f"section key '{key}' must be at most {KEY_MAX} lower-case letters, digits, hyphens or underscores",
         )
     if RESERVED_KEY.match(key):
-        raise GuidanceError(path, number, f"section key '{key}' is reserved for version addresses; choose another")
+        raise GuidanceError(
+            path, number, f"section key '{key}' is reserved for the document's own addresses; choose another"
+        )
     return title, key
 
 

@@ -99,6 +99,7 @@ def test_slugify():
         (FRONT + "## 数据\n", 5, "cannot make a key"),
         (FRONT + "## Title {#Bad Key}\n", 5, "section key 'Bad Key'"),
         (FRONT + "## Version two {#v2}\n", 5, "reserved"),
+        (FRONT + "## Responses\n", 5, "reserved"),
         (FRONT + "## " + "x" * 301 + "\n", 5, "longer than 300"),
     ],
 )

@@ -38,6 +38,7 @@ from functools import cache, lru_cache
 from itertools import pairwise
 
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from consult_app.extensions import db
 from consult_app.models import Comment, CommentBand, CommentSignature, CommentStatus, SimilarGroup
@@ -130,7 +131,11 @@ def note_written(comment: Comment) -> None:
     try:
         with db.session.begin_nested():
             compare(comment)
-    except Exception:  # any failure here must not lose the comment being saved
+    except (OperationalError, InterfaceError):
+        # The connection itself failed: the comment cannot be saved either, and swallowing this would leave the
+        # transaction broken for the caller's commit (a 500). Raised, it becomes the usual 503 "try again".
+        raise
+    except Exception:  # any other failure here must not lose the comment being saved
         log.exception("comparing %s with similar comments failed; `flask comments similar` will retry", comment)
 
 

@@ -66,4 +66,8 @@ def test_keyset_statements_read_the_index_however_deep_the_page(app, client, tmp
     with engine.connect() as connection:
         for statement, parameters in statements:
             plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
-            assert "ix_comments_status_created" in plan and "Seq Scan" not in plan, f"{statement}\n{plan}"
+            # Every comment here is pending, so the worklist's (created_at, id) index, filtered on a status every
+            # row has, reads the page in order as cheaply as the queue's (status, created_at, id) one: either will do,
+            # as long as the rows come from a keyset index in order, not a scan and a sort.
+            keyset_index = "ix_comments_status_created" in plan or "ix_comments_created" in plan
+            assert keyset_index and "Seq Scan" not in plan and "Sort" not in plan, f"{statement}\n{plan}"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import create_engine, select
 
 from consult_app.models import Comment, User
-from tests.support.client import Browser, ConnectionCutError, Response, path_of
+from tests.support.client import TIMEOUT, Browser, ConnectionCutError, Response, path_of
 
 TOKEN = re.compile(r"load-[0-9a-f]{32}")
 ACKNOWLEDGED = re.compile(r"#(C-\d{6,})$")
@@ -166,7 +166,7 @@ class Crowd:
         total: int | None = None,
         follow: bool = True,
         keep_alive: bool = False,
-        timeout: float = 10.0,
+        timeout: float = TIMEOUT,
     ) -> None:
         self.address, self.password, self.follow, self.keep_alive, self.timeout = (
             address, password, follow, keep_alive, timeout,
@@ -201,10 +201,10 @@ class Crowd:
         self.stop.set()
         self.go.set()
         for reviewer in self.reviewers:
-            reviewer.join(timeout=15)
+            reviewer.join(timeout=self.timeout + 5)  # a request under way may take its whole timeout
         self.ended = self.ended or time.monotonic()
         alive = [reviewer.name for reviewer in self.reviewers if reviewer.is_alive()]
-        assert not alive, f"reviewers still running 15 s after being stopped: {alive}"
+        assert not alive, f"reviewers still running {self.timeout + 5:g} s after being stopped: {alive}"
 
 
 def stored_tokens(database_url: str) -> tuple[Counter, dict[str, tuple[str, str]]]:

@@ -158,7 +158,10 @@ def approve_and_answer(page: Page, mailbox, reference: str) -> None:
     expect(heading(page)).to_have_text("Moderation queue")
     page.get_by_label("Text in the comment or quote").fill("who signs off the choice of training data")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_role("status")).to_have_text("1 comment awaiting moderation, oldest first.")
+    # The queue's own status, not the bulk bar's (a second live region, which its script may fill).
+    expect(page.get_by_role("status").filter(has_text="awaiting moderation")).to_have_text(
+        "1 comment awaiting moderation, oldest first."
+    )
     comment_page = page.get_by_role("link", name=reference, exact=True).get_attribute("href")
     page.get_by_role("button", name=f"Approve {reference}").click()
 

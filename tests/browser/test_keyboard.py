@@ -129,7 +129,10 @@ def test_moderator_approves_answers_and_exports_with_the_keyboard(new_context, s
     tab_to(page, page.get_by_label("Text in the comment or quote"))
     page.keyboard.type(KEYBOARD_PENDING_TEXT)
     page.keyboard.press("Enter")  # Enter in a search field sends its form
-    expect(page.get_by_role("status")).to_have_text("1 comment awaiting moderation, oldest first.")
+    # The queue's own status, not the bulk bar's (a second live region, which its script may fill).
+    expect(page.get_by_role("status").filter(has_text="awaiting moderation")).to_have_text(
+        "1 comment awaiting moderation, oldest first."
+    )
     reference = f"C-{site.keyboard_pending_comment_id:06d}"
     tab_to(page, page.get_by_role("button", name=f"Approve {reference}"))
     page.keyboard.press("Enter")

@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-browser lint format install clean system-deps bench
+.PHONY: run test test-browser lint format install clean system-deps bench catalogues messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,20 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed catalogues
+
+## Languages (README "Languages"): `make messages` extracts every marked string into messages.pot and merges it
+## into each language's messages.po; translators then fill in the .po files; `make catalogues` compiles them
+## (the .mo files are built here, never committed).
+TRANSLATIONS := consult_app/translations
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+catalogues: $(CATALOGUES)
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --omit-header \
+		--keywords _l --keywords lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # axe-core and vnu-jar for the browser tests, exactly as package-lock.json pins them. --ignore-scripts: vnu-jar's
 # install script would try to download a Java runtime; the machine's java (default-jre-headless) runs vnu.jar.

@@ -168,7 +168,10 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from consult_app import i18n
     from consult_app.auth.session import configure_login_manager
+
+    i18n.init_app(app)
 
     configure_login_manager(login_manager)
 

@@ -39,11 +39,12 @@ from flask_login import current_user
 
 from consult_app import page_changes
 from consult_app.extensions import login_manager
+from consult_app.i18n import current_language
 from consult_app.models.types import utcnow
 from consult_app.permissions import is_signed_in
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-RELEASE_FILES = (".py", ".html", ".css", ".js")
+RELEASE_FILES = (".py", ".html", ".txt", ".css", ".js", ".mo")
 EXTENSION_KEY = "consult_http_cache"
 PRIVATE = "private, no-store"
 # Answers that are the same for everyone: any cache may keep them for a minute, then asks again (with the tag).
@@ -157,9 +158,10 @@ def page_cache() -> PageCache:
     return _state().pages
 
 
-def _etag(fingerprint: str) -> str:
+def _etag(fingerprint: str, language: str = "") -> str:
+    """The tag of a page: release, time zone, language (reading pages; the API speaks codes), path, data."""
     state = _state()
-    parts = (state.release, current_app.config["CONSULT_TIMEZONE"], request.path, fingerprint)
+    parts = (state.release, current_app.config["CONSULT_TIMEZONE"], language, request.path, fingerprint)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -183,7 +185,7 @@ def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str
         found = fingerprint()
         if found is None:
             return _personal(render())
-        tag = _etag(found)
+        tag = _etag(found, current_language())
         _remember_match(tag, found)
     if request.if_none_match.contains_weak(tag):
         return _shared(Response(status=304), tag)
@@ -199,13 +201,13 @@ def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str
 
 
 def _match_key() -> tuple[str, str, str] | None:
-    """Where a match is kept: the path, the variant (nothing yet; the interface language will be one, issue 18)
-    and the change token. Nothing about the visitor: only requests that get the shared page come here."""
+    """Where a match is kept: the path, the interface language and the change token. Nothing else about the
+    visitor: only requests that get the shared page come here."""
     changes = page_changes.change_token()
     token = changes.current() if changes is not None else None
     if token is None:
         return None
-    g.consult_match_key = (request.path, "", token)
+    g.consult_match_key = (request.path, current_language(), token)
     return g.consult_match_key
 
 

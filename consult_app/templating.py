@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton
 from flask import Flask, current_app
+from flask_babel import gettext, ngettext
 
+from consult_app.i18n import current_language
 from consult_app.labels import NO_DISPOSITION, choices, label, section_label
 from consult_app.models import ConsultationState, Document
 from consult_app.models.types import utcnow
@@ -22,17 +26,26 @@ from consult_app.permissions import (
 )
 from consult_app.services.consultation import Outlook, Step, outlook
 
+# Babel's locale for dates per interface language (English dates the British way: "30 June 2027").
+DATE_LOCALES = {"en": "en_GB", "fr": "fr", "ru": "ru"}
+
 
 def local_time(value: datetime | None, style: str = "datetime") -> str:
-    """A UTC timestamp shown in CONSULT_TIMEZONE: '30 June 2027, 17:00 UTC' (or only the date)."""
+    """A UTC timestamp shown in CONSULT_TIMEZONE, in the reader's language: '30 June 2027, 17:00 UTC',
+    '30 juin 2027, 17:00 UTC', '30 июня 2027 г., 17:00 UTC' (or only the date)."""
     if value is None:
         return ""
     zone = ZoneInfo(current_app.config["CONSULT_TIMEZONE"])
     local = value.astimezone(zone)
-    day = f"{local.day} {local:%B %Y}"
+    day = format_date(local.date(), format="long", locale=date_locale())
     if style == "date":
         return day
     return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def date_locale() -> Locale:
+    """Babel's locale for dates in the current language; English dates are written the British way."""
+    return Locale.parse(DATE_LOCALES.get(current_language(), "en_GB"))
 
 
 def age(value: datetime | None) -> str:
@@ -41,10 +54,10 @@ def age(value: datetime | None) -> str:
         return ""
     days = (utcnow() - value).days
     if days < 1:
-        return "today"
+        return gettext("today")
     if days < 14:
-        return f"{days} day{'' if days == 1 else 's'}"
-    return f"{days // 7} weeks"
+        return ngettext("%(num)d day", "%(num)d days", days)
+    return ngettext("%(num)d week", "%(num)d weeks", days // 7)
 
 
 def consultation_status(document: Document) -> str:
@@ -52,31 +65,39 @@ def consultation_status(document: Document) -> str:
     facts = outlook(document)
     state = facts.state
     if state is ConsultationState.OPEN:
-        return f"Open for comments until {local_time(document.closes_at)} ({_days_left(facts)})"
+        return gettext(
+            "Open for comments until %(date)s (%(left)s)", date=local_time(document.closes_at), left=_days_left(facts)
+        )
     if state is ConsultationState.UPCOMING:
-        return f"Opens for comments on {local_time(document.opens_at)} ({_days_to_opening(facts)})"
+        return gettext(
+            "Opens for comments on %(date)s (%(when)s)",
+            date=local_time(document.opens_at),
+            when=_days_to_opening(facts),
+        )
     if state is ConsultationState.CLOSED:
-        return f"Consultation closed on {local_time(document.closes_at)}"
-    return "Not open for comments"
+        return gettext("Consultation closed on %(date)s", date=local_time(document.closes_at))
+    return gettext("Not open for comments")
 
 
 def _days_left(facts: Outlook) -> str:
     if facts.days_left == 0:
-        return "closes today"
-    return "1 day left" if facts.days_left == 1 else f"{facts.days_left} days left"
+        return gettext("closes today")
+    return ngettext("%(num)d day left", "%(num)d days left", facts.days_left)
 
 
 def _days_to_opening(facts: Outlook) -> str:
     if facts.days_left == 0:
-        return "today"
-    return "tomorrow" if facts.days_left == 1 else f"in {facts.days_left} days"
+        return gettext("today")
+    if facts.days_left == 1:
+        return gettext("tomorrow")
+    return ngettext("in %(num)d day", "in %(num)d days", facts.days_left)
 
 
 def step_date(step: Step) -> str:
     """'30 September 2027', or 'September 2027' for a step planned only to the month."""
     if step.is_month:
-        return f"{step.first_day:%B %Y}"
-    return f"{step.first_day.day} {step.first_day:%B %Y}"
+        return format_skeleton("yMMMM", step.first_day, locale=date_locale())
+    return format_date(step.first_day, format="long", locale=date_locale())
 
 
 def paragraphs(text: str) -> list[str]:

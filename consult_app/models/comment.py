@@ -119,6 +119,8 @@ class Comment(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When the author is due a mail about the response (services/response_mail.py); NULL when nothing is due.
     response_mail_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The interface language the comment was written in ("en" for comments from before languages existed).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     document: Mapped[Document] = relationship()
     version: Mapped[Version] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult_app.extensions import db
@@ -54,6 +54,11 @@ class Document(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # When a moderator published the summary of responses (services/summary.py); NULL: staff-only preview.
     responses_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the guidance is written in, and for a translation the slug of the document it translates
+    # (front matter `language:` and `translation_of:`); `translation_partial`: some sections not yet translated.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    translation_of: Mapped[str | None] = mapped_column(String(SLUG_MAX))
+    translation_partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="document", order_by="Version.number", cascade="all, delete-orphan"

@@ -73,6 +73,9 @@ class User(UserMixin, db.Model):
     notify_responses: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # "Mail from Consult": whether a reviewer hears of a new version that changed a section they commented on.
     notify_changes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The interface language the account chose ("en", "fr", "ru"; see consult_app/i18n.py); NULL: not chosen,
+    # the cookie or the browser decides. Mail to the account is written in it.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     # The token of the session this object was loaded through or logged in with (consult_app/auth/session.py),
     # not a column: Flask-Login keeps get_id() in the cookies, and they must name a session, not the account.

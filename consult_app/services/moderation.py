@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from consult_app import links
 from consult_app.extensions import db
-from consult_app.labels import REASON_LABELS
+from consult_app.labels import label, stored_label
 from consult_app.models import (
     Comment,
     CommentStatus,
@@ -313,7 +313,7 @@ def _apply(moderator: User, comment: Comment, decision: Decision, reason: str | 
         # Someone else decided it between our read and our write.
         raise ModerationError(f"{comment.reference} was just decided by another moderator; nothing was changed.", 409)
     db.session.refresh(comment)
-    why = REASON_LABELS[RejectionReason(reason)] if reason else ""
+    why = stored_label("reason", RejectionReason(reason)) if reason else ""
     record_event(
         moderator, "status", CommentStatus.PENDING.value, status, ": ".join(filter(None, [why, note])), comment=comment
     )
@@ -383,5 +383,5 @@ def notify_author(comment: Comment) -> bool:
             "reading.section", slug=comment.document.slug, key=comment.section_key, _anchor=comment.reference
         )
         return mail.send_template(author.email, "mail/comment_approved.txt", author=author, comment=comment, link=link)
-    reason = REASON_LABELS[RejectionReason(comment.moderation_reason)]
+    reason = label("reason", RejectionReason(comment.moderation_reason))
     return mail.send_template(author.email, "mail/comment_rejected.txt", author=author, comment=comment, reason=reason)

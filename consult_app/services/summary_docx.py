@@ -30,7 +30,7 @@ LINK_COLOUR = "0B4F8A"  # the site's link colour (static/consult.css)
 
 def xml_safe(text: str) -> str:
     """`text` with every character XML cannot hold replaced by U+FFFD (see the module docstring)."""
-    return NOT_XML.sub(REPLACEMENT, text or "")
+    return NOT_XML.sub(REPLACEMENT, str(text or ""))  # str(): labels are lazy translations
 
 
 def summary_docx(summary: Summary, published_words: str) -> bytes:

@@ -82,6 +82,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/healthz"): everyone(200),
     ("GET", "/privacy"): everyone(200),
     ("GET", "/favicon.ico"): everyone(200),
+    # the language switcher: without a language it is a 400 for everyone
+    ("POST", "/language"): everyone(400),
     # auth: open to everyone; empty forms and bad tokens are 400
     ("GET", "/auth/register"): everyone(200),
     ("POST", "/auth/register"): everyone(400),

@@ -11,6 +11,7 @@ import itertools
 import textwrap
 from collections.abc import Sequence
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 # Geometry in viewBox units. The viewBox is about as wide as a chart on a 320 px screen (less the page's
@@ -40,6 +41,9 @@ def bar_chart(title: str, bars: Sequence[tuple[str, int]], *, description: str) 
     several charts can share a page.
     """
     number = next(_chart_numbers)
+    # Lazy translations (labels.py) become text here, in the reader's language; Markup stays Markup (escaped once).
+    title, description = _text(title), _text(description)
+    bars = [(_text(label), value) for label, value in bars]
     title_id, desc_id = f"chart-{number}-title", f"chart-{number}-desc"
     if bars:
         rows, height = _rows(bars, inline=all(len(label) <= INLINE_LABEL_CHARS for label, _ in bars))
@@ -54,11 +58,12 @@ def bar_chart(title: str, bars: Sequence[tuple[str, int]], *, description: str) 
 
 
 def text_alternative(description: str, bars: Sequence[tuple[str, int]]) -> str:
-    """'Comments per week. 2026-W48: 3; 2026-W49: 0.' (plain text: the caller escapes it)."""
+    """'Comments per week. 2026-W48: 3; 2026-W49: 0.' (plain text: the caller escapes it), in the reader's
+    language ('2026-W48 : 3' in French)."""
     if not bars:
-        return f"{description} No data.".strip()
-    figures = "; ".join(f"{label}: {value}" for label, value in bars)
-    return f"{description} {figures}.".strip()
+        return gettext("%(description)s No data.", description=description).strip()
+    figures = gettext("; ").join(gettext("%(label)s: %(value)s", label=label, value=value) for label, value in bars)
+    return gettext("%(description)s %(figures)s.", description=description, figures=figures).strip()
 
 
 def _rows(bars: Sequence[tuple[str, int]], inline: bool) -> tuple[list[Markup], int]:
@@ -113,9 +118,13 @@ def _wrapped(label: str) -> list[str]:
 
 
 def _empty_row() -> Markup:
-    return Markup('<text class="chart__label chart__empty" x="{}" y="{}">No data</text>').format(
-        PADDING, PADDING + FONT_SIZE
+    return Markup('<text class="chart__label chart__empty" x="{}" y="{}">{}</text>').format(
+        PADDING, PADDING + FONT_SIZE, gettext("No data")
     )
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else str(value)
 
 
 def _number(value: float) -> str:

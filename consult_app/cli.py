@@ -12,11 +12,12 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext, ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult_app.extensions import db
 from consult_app.models import Comment
-from consult_app.models.types import UNSTORABLE, is_storable
+from consult_app.models.types import is_storable
 from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX, RespondentType
 from consult_app.permissions import Role, can_moderate
 from consult_app.services import accounts, change_mail, demo, export, importer, outbox, profile_text
@@ -44,7 +45,9 @@ def load_command(paths: tuple[Path, ...], replace_web_uploads: bool, notify_revi
     """
     sources = list(paths) or default_sources(current_app.config["GUIDANCE_DIR"])
     if not sources:
-        raise click.ClickException(f"no guidance files found in {current_app.config['GUIDANCE_DIR']}")
+        raise click.ClickException(
+            gettext("no guidance files found in %(folder)s", folder=current_app.config["GUIDANCE_DIR"])
+        )
     try:
         reports = load_guidance(sources, replace_web_uploads=replace_web_uploads)
         if notify_reviewers:
@@ -52,16 +55,24 @@ def load_command(paths: tuple[Path, ...], replace_web_uploads: bool, notify_revi
         db.session.commit()
     except GuidanceLoadError as error:
         db.session.rollback()
-        raise click.ClickException(f"nothing was loaded:\n{error}") from None
+        raise click.ClickException(gettext("nothing was loaded:\n%(problems)s", problems=error)) from None
     except SQLAlchemyError as error:
         db.session.rollback()
-        raise click.ClickException(f"nothing was loaded: the database refused the change ({error.orig})") from None
+        raise click.ClickException(
+            gettext("nothing was loaded: the database refused the change (%(error)s)", error=error.orig)
+        ) from None
     for report in reports:
         for warning in report.warnings:
-            click.echo(f"Warning: {warning}", err=True)
+            click.echo(gettext("Warning: %(warning)s", warning=warning), err=True)
         click.echo(report.summary())
         if notify_reviewers and report.action == "new_version":
-            click.echo(f"{report.slug}: {report.mailed} reviewer(s) told of the sections they commented on")
+            told = ngettext(
+                "%(slug)s: %(num)d reviewer(s) told of the sections they commented on",
+                "%(slug)s: %(num)d reviewer(s) told of the sections they commented on",
+                report.mailed,
+                slug=report.slug,
+            )
+            click.echo(told)
 
 
 users_cli = AppGroup("users", help="Create accounts and change roles.")
@@ -72,7 +83,10 @@ def _storable(ctx, param, value: str | None) -> str | None:
     """Refuse what the database cannot store: an argument of bytes that are not UTF-8 arrives as lone
     surrogates, and would otherwise end in a UnicodeEncodeError and a traceback."""
     if value is not None and not is_storable(value):
-        raise click.BadParameter(f"contains {UNSTORABLE}")
+        # models.types.UNSTORABLE, in one sentence for the catalogue.
+        raise click.BadParameter(
+            gettext("contains the NUL character (U+0000) or a lone surrogate (bytes that are not UTF-8)")
+        )
     return value
 
 
@@ -80,7 +94,7 @@ def _bounded(limit: int):
     def check(ctx, param, value: str | None) -> str | None:
         value = _storable(ctx, param, value)
         if value is not None and len(value.strip()) > limit:
-            raise click.BadParameter(f"use at most {limit} characters")
+            raise click.BadParameter(gettext("use at most %(limit)d characters", limit=limit))
         return value.strip() if value is not None else None
 
     return check
@@ -95,7 +109,7 @@ def _profile_text(limit: int):
             return None
         value = profile_text.normalise(value)
         if len(value) > limit:
-            raise click.BadParameter(f"use at most {limit} characters")
+            raise click.BadParameter(gettext("use at most %(limit)d characters", limit=limit))
         problem = profile_text.problem(value)
         if problem:
             raise click.BadParameter(problem)
@@ -115,11 +129,14 @@ def _profile_text(limit: int):
 def create_user_command(email, name, role, organisation, respondent_type, country, password) -> None:
     """Create a confirmed account. The password is asked twice (two lines of standard input when piped)."""
     if not name:
-        raise click.BadParameter("must not be empty", param_hint="--name")
+        raise click.BadParameter(gettext("must not be empty"), param_hint="--name")
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        raise click.BadParameter(f"{email!r} is not an email address ({error})", param_hint="--email") from None
+        raise click.BadParameter(
+            gettext("%(email)s is not an email address (%(error)s)", email=repr(email), error=error),
+            param_hint="--email",
+        ) from None
     profile = accounts.Profile(name, organisation, respondent_type, country)
     try:
         user = accounts.create_account(email, password, profile, Role(role.lower()))
@@ -127,7 +144,7 @@ def create_user_command(email, name, role, organisation, respondent_type, countr
     except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.role} account {user.email}.")
+    click.echo(gettext("Created %(role)s account %(email)s.", role=user.role, email=user.email))
 
 
 @users_cli.command("set-role")
@@ -141,8 +158,10 @@ def set_role_command(email: str, role: str) -> None:
     except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    outcome = f"is now {user.role}." if changed else f"is already {user.role}; nothing changed."
-    click.echo(f"{user.email} {outcome}")
+    if changed:
+        click.echo(gettext("%(email)s is now %(role)s.", email=user.email, role=user.role))
+    else:
+        click.echo(gettext("%(email)s is already %(role)s; nothing changed.", email=user.email, role=user.role))
 
 
 export_cli = AppGroup("export", help="Write the response log, or a snapshot of the public API.")
@@ -169,8 +188,13 @@ def export_comments_command(document: str, status: str, section: str, out: Path 
     try:
         written = write_atomically(out, filters, bom, show_progress=sys.stderr.isatty())
     except OSError as error:  # a missing folder, no permission, a full disk: nothing was written
-        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
-    click.echo(f"Wrote {written} comments to {out}.", err=True)
+        raise click.ClickException(
+            gettext("cannot write %(file)s: %(error)s", file=out, error=error.strerror or error)
+        ) from None
+    click.echo(
+        ngettext("Wrote %(num)d comment to %(file)s.", "Wrote %(num)d comments to %(file)s.", written, file=out),
+        err=True,
+    )
 
 
 @export_cli.command("api-snapshot")
@@ -183,8 +207,14 @@ def export_api_snapshot_command(folder: Path) -> None:
     try:
         written = write_snapshot(folder)
     except OSError as error:  # not a folder, no permission, a full disk
-        raise click.ClickException(f"cannot write to {folder}: {error.strerror or error}") from None
-    click.echo(f"Wrote {written} files under {folder}.")
+        raise click.ClickException(
+            gettext("cannot write to %(folder)s: %(error)s", folder=folder, error=error.strerror or error)
+        ) from None
+    click.echo(
+        ngettext(
+            "Wrote %(num)d file under %(folder)s.", "Wrote %(num)d files under %(folder)s.", written, folder=folder
+        )
+    )
 
 
 def write_atomically(out: Path, filters: export.ExportFilters, bom: bool, *, show_progress: bool) -> int:
@@ -193,7 +223,9 @@ def write_atomically(out: Path, filters: export.ExportFilters, bom: bool, *, sho
     temporary = out.with_name(f".{out.name}.{os.getpid()}.partial")
     counted = _Counter()
     try:
-        progress = click.progressbar(length=total, label="Exporting", file=sys.stderr, hidden=not show_progress)
+        progress = click.progressbar(
+            length=total, label=gettext("Exporting"), file=sys.stderr, hidden=not show_progress
+        )
         with temporary.open("w", encoding="utf-8", newline="") as handle, progress as bar:
             for chunk in export.csv_text(filters, bom=bom, progress=counted.each(bar.update)):
                 handle.write(chunk)
@@ -224,18 +256,25 @@ class _Counter:
 def demo_command(reset: bool) -> None:
     """Set up a ready-to-try consultation: the guidance, one account per role, about 40 comments."""
     if current_app.config.get("ENV_NAME") == "production":
-        raise click.ClickException("the demo is not for production databases (CONSULT_ENV=production)")
+        raise click.ClickException(gettext("the demo is not for production databases (CONSULT_ENV=production)"))
     if demo.has_data() and not reset:
-        click.echo("The database already has accounts; keeping it. Use --reset to start again from scratch.")
+        click.echo(gettext("The database already has accounts; keeping it. Use --reset to start again from scratch."))
         return
     if reset:
         demo.reset()
     report = demo.build(default_sources(current_app.config["GUIDANCE_DIR"]))
     db.session.commit()
-    click.echo(f"Demo ready: {report.documents} document(s), {report.comments} comments.")
-    click.echo("Log in at /auth/login with:")
+    click.echo(
+        ngettext(
+            "Demo ready: %(num)d document(s), %(comments)d comments.",
+            "Demo ready: %(num)d document(s), %(comments)d comments.",
+            report.documents,
+            comments=report.comments,
+        )
+    )
+    click.echo(gettext("Log in at /auth/login with:"))
     for email, role, password in report.accounts:
-        click.echo(f"  {role:<10} {email:<24} password: {password}")
+        click.echo(f"  {role:<10} {email:<24} " + gettext("password: %(password)s", password=password))
 
 
 mail_cli = AppGroup("mail", help="Deliver the mail waiting in the outbox.")
@@ -257,7 +296,10 @@ def deliver_mail_command(watch: bool, interval: float) -> None:
         # systemd stops a service with SIGTERM, a person with Ctrl-C: either way, finish the mail in hand first.
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
-        click.echo(f"Delivering mail every {interval:g} s; stop with Ctrl-C or SIGTERM.", err=True)
+        click.echo(
+            gettext("Delivering mail every %(seconds)s s; stop with Ctrl-C or SIGTERM.", seconds=f"{interval:g}"),
+            err=True,
+        )
         outbox.watch(interval, stop)
         return
     try:
@@ -266,8 +308,18 @@ def deliver_mail_command(watch: bool, interval: float) -> None:
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
-        raise click.ClickException(f"the database failed: {str(error).splitlines()[0]}") from None
-    click.echo(f"Sent {total.sent}, to retry later {total.retried}, given up {total.dead}; removed {purged} old.")
+        raise click.ClickException(
+            gettext("the database failed: %(error)s", error=str(error).splitlines()[0])
+        ) from None
+    click.echo(
+        gettext(
+            "Sent %(sent)d, to retry later %(retried)d, given up %(dead)d; removed %(purged)d old.",
+            sent=total.sent,
+            retried=total.retried,
+            dead=total.dead,
+            purged=purged,
+        )
+    )
 
 
 @mail_cli.command("status")
@@ -297,21 +349,61 @@ def purge_accounts_command(dry_run: bool) -> None:
             db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
-        raise click.ClickException(f"nothing was deleted: the database refused the change ({error.orig})") from None
-    since = f"idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC (CONSULT_RETENTION is {period})"
+        raise click.ClickException(
+            gettext("nothing was deleted: the database refused the change (%(error)s)", error=error.orig)
+        ) from None
+    cutoff = f"{report.cutoff:%Y-%m-%d %H:%M}"
+    count = len(report.deleted)
     if dry_run:
-        click.echo(f"Dry run: {len(report.deleted)} account(s) {since} would be deleted:")
+        click.echo(
+            ngettext(
+                "Dry run: %(num)d account(s) idle since before %(cutoff)s UTC (CONSULT_RETENTION is %(period)s) "
+                "would be deleted:",
+                "Dry run: %(num)d account(s) idle since before %(cutoff)s UTC (CONSULT_RETENTION is %(period)s) "
+                "would be deleted:",
+                count,
+                cutoff=cutoff,
+                period=period,
+            )
+        )
         for idle in report.deleted:
-            click.echo(f"  {idle.email} (last active {idle.last_active:%Y-%m-%d})")
+            click.echo(
+                "  " + gettext("%(email)s (last active %(day)s)", email=idle.email, day=f"{idle.last_active:%Y-%m-%d}")
+            )
     else:
         # Ids only: this output ends up in logs, which should not keep the addresses just deleted.
-        ids = ", ".join(str(idle.id) for idle in report.deleted) or "none"
-        click.echo(f"Deleted {len(report.deleted)} account(s) {since}; ids: {ids}.")
+        ids = ", ".join(str(idle.id) for idle in report.deleted) or gettext("none")
+        click.echo(
+            ngettext(
+                "Deleted %(num)d account(s) idle since before %(cutoff)s UTC (CONSULT_RETENTION is %(period)s); "
+                "ids: %(ids)s.",
+                "Deleted %(num)d account(s) idle since before %(cutoff)s UTC (CONSULT_RETENTION is %(period)s); "
+                "ids: %(ids)s.",
+                count,
+                cutoff=cutoff,
+                period=period,
+                ids=ids,
+            )
+        )
     if report.kept:
-        click.echo(f"Kept {len(report.kept)} idle moderator or admin account(s), which the purge never deletes:")
+        click.echo(
+            ngettext(
+                "Kept %(num)d idle moderator or admin account(s), which the purge never deletes:",
+                "Kept %(num)d idle moderator or admin account(s), which the purge never deletes:",
+                len(report.kept),
+            )
+        )
         for idle in report.kept:
-            click.echo(f"  {idle.email} ({idle.role}, last active {idle.last_active:%Y-%m-%d})")
-        click.echo("Make one a reviewer (users set-role EMAIL reviewer) to let the next purge delete it.")
+            click.echo(
+                "  "
+                + gettext(
+                    "%(email)s (%(role)s, last active %(day)s)",
+                    email=idle.email,
+                    role=idle.role,
+                    day=f"{idle.last_active:%Y-%m-%d}",
+                )
+            )
+        click.echo(gettext("Make one a reviewer (users set-role EMAIL reviewer) to let the next purge delete it."))
 
 
 def register_cli(app: Flask) -> None:
@@ -346,7 +438,9 @@ def similar_command(rebuild: bool) -> None:
             db.session.commit()
         except SQLAlchemyError as error:
             db.session.rollback()
-            raise click.ClickException(f"stopped: the database refused the change ({error.orig})") from None
+            raise click.ClickException(
+                gettext("stopped: the database refused the change (%(error)s)", error=error.orig)
+            ) from None
         except BaseException:
             db.session.rollback()
             raise
@@ -371,8 +465,10 @@ def purge_sessions_command() -> None:
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
-        raise click.ClickException(f"nothing was deleted: the database refused the change ({error.orig})") from None
-    click.echo(f"Deleted {purged} ended session{'' if purged == 1 else 's'}.")
+        raise click.ClickException(
+            gettext("nothing was deleted: the database refused the change (%(error)s)", error=error.orig)
+        ) from None
+    click.echo(ngettext("Deleted %(num)d ended session.", "Deleted %(num)d ended sessions.", purged))
 
 
 # --- import dispositions ------------------------------------------------------------------------------------
@@ -405,16 +501,16 @@ def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str,
     try:
         plan = importer.plan(importer.parse(file.read()), moderator)
     except importer.ImportFileError as error:
-        raise click.ClickException(f"nothing was imported: {error}") from None
+        raise click.ClickException(gettext("nothing was imported: %(problem)s", problem=error)) from None
     _echo_plan(plan, chosen)
     try:
         importer.check(plan, chosen)  # the service's checks, before --apply: a dry run reports them too
     except importer.ApplyError as error:
         if error.field == "override":
             raise click.BadParameter(str(error), param_hint="--override") from None
-        raise click.ClickException(f"{error} The rows are listed above.") from None
+        raise click.ClickException(gettext("%(problem)s The rows are listed above.", problem=error)) from None
     if moderator is None or not apply_changes:
-        click.echo("Dry run: nothing was changed. Add --apply --as EMAIL to apply.")
+        click.echo(gettext("Dry run: nothing was changed. Add --apply --as EMAIL to apply."))
         return
     try:
         applied = importer.apply(moderator, plan, chosen)
@@ -424,22 +520,37 @@ def import_dispositions_command(file, apply_changes: bool, overrides: tuple[str,
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
         db.session.rollback()
-        raise click.ClickException(f"nothing was applied: the database refused the change ({error.orig})") from None
-    click.echo(f"{applied.words()}, recorded under {moderator.email}.")
+        raise click.ClickException(
+            gettext("nothing was applied: the database refused the change (%(error)s)", error=error.orig)
+        ) from None
+    click.echo(gettext("%(changes)s, recorded under %(email)s.", changes=applied.words(), email=moderator.email))
     if left := len(plan.conflicts) - len(chosen):
-        click.echo(f"{left} conflict{'' if left == 1 else 's'} left as in the app (--override REF applies one).")
+        click.echo(
+            ngettext(
+                "%(num)d conflict left as in the app (--override REF applies one).",
+                "%(num)d conflicts left as in the app (--override REF applies one).",
+                left,
+            )
+        )
 
 
 def _import_account(email: str | None):
     """The active moderator or admin with `email`; anything else is a usage error (exit 2)."""
     if not email:
-        raise click.UsageError("--apply needs --as EMAIL: the moderator or admin account to record the changes under.")
+        raise click.UsageError(
+            gettext("--apply needs --as EMAIL: the moderator or admin account to record the changes under.")
+        )
     user = accounts.find_by_email(email)
     if user is None:
-        raise click.BadParameter(f"there is no account {email!r}", param_hint="--as")
+        raise click.BadParameter(gettext("there is no account %(email)s", email=repr(email)), param_hint="--as")
     if not can_moderate(user):
-        what = "deactivated" if not user.active else f"a {user.role}"
-        raise click.BadParameter(f"{user.email} is {what}, not an active moderator or admin", param_hint="--as")
+        if not user.active:
+            problem = gettext("%(email)s is deactivated, not an active moderator or admin", email=user.email)
+        else:
+            problem = gettext(
+                "%(email)s is a %(role)s, not an active moderator or admin", email=user.email, role=user.role
+            )
+        raise click.BadParameter(problem, param_hint="--as")
     return user
 
 
@@ -473,10 +584,16 @@ def _shown_change(change: importer.Change) -> str:
 
 
 def _echo_plan(plan: importer.Plan, overrides: set[str]) -> None:
-    click.echo(f"{len(plan.ready)} changes:")
+    click.echo(ngettext("%(num)d changes:", "%(num)d changes:", len(plan.ready)))
     for change in plan.ready:
         click.echo(f"  line {change.line}: {change.reference}: {_shown_change(change)}")
-    click.echo(f"{len(plan.conflicts)} conflicts (applied only with --override REF):")
+    click.echo(
+        ngettext(
+            "%(num)d conflicts (applied only with --override REF):",
+            "%(num)d conflicts (applied only with --override REF):",
+            len(plan.conflicts),
+        )
+    )
     for change in plan.conflicts:
         chosen = " (--override: will be applied)" if change.reference in overrides else ""
         click.echo(f"  line {change.line}: {change.reference}{chosen}")
@@ -484,9 +601,15 @@ def _echo_plan(plan: importer.Plan, overrides: set[str]) -> None:
         click.echo(f"    in the app now: {now}, answered {change.database_responded_at or 'never'}")
         moment = f", answer time in the file {change.file_responded_at or 'none'}" if plan.has_responded_at else ""
         click.echo(f"    in the file:    {_shown(change.after_disposition, change.after_response)}{moment}")
-    click.echo(f"{len(plan.errors)} rows with problems:")
+    click.echo(ngettext("%(num)d rows with problems:", "%(num)d rows with problems:", len(plan.errors)))
     for error in plan.errors:
         click.echo(f"  line {error.line}: {error.reference + ': ' if error.reference else ''}{error.message}")
-    click.echo(f"{plan.unchanged} unchanged, {plan.unanswered} without an answer (skipped).")
+    click.echo(
+        gettext(
+            "%(unchanged)d unchanged, %(unanswered)d without an answer (skipped).",
+            unchanged=plan.unchanged,
+            unanswered=plan.unanswered,
+        )
+    )
     if not plan.has_responded_at:
-        click.echo("The file has no responded_at column: every change to an answered comment is a conflict.")
+        click.echo(gettext("The file has no responded_at column: every change to an answered comment is a conflict."))

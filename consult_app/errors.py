@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -24,18 +25,34 @@ RETRY_AFTER_SECONDS = "10"
 
 # What a person should be told, per status; anything not listed uses the standard phrase.
 MESSAGES = {
-    400: "The request could not be understood. Please check what you entered and try again.",
-    403: "You do not have permission to do that.",
-    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
-    405: "That action is not possible at this address.",
-    413: "What you sent is too large.",
-    429: "Too many requests in a short time. Please wait a minute and try again.",
-    500: "Something went wrong on our side. Nothing you did caused it; please try again later.",
-    503: "The service is briefly unavailable. Please try again in a moment.",
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    403: _l("You do not have permission to do that."),
+    404: _l("There is no page at this address. It may have moved, or the link may be mistyped."),
+    405: _l("That action is not possible at this address."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests in a short time. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing you did caused it; please try again later."),
+    503: _l("The service is briefly unavailable. Please try again in a moment."),
+}
+# The page's title, per status: the standard phrase, translated (another status keeps Werkzeug's English one).
+NAMES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    413: _l("Request Entity Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
 }
 
 
-UNTRUSTED_HOST = "This site answers only at its own address. Please check the address you used."
+UNTRUSTED_HOST = _l("This site answers only at its own address. Please check the address you used.")
 # For these, libraries put technical text in the description ("10 per 1 minute"); people get ours.
 OUR_WORDS_ONLY = frozenset({405, 413, 429})
 
@@ -110,5 +127,5 @@ def _render(code: int, name: str, description: str | None) -> str:
         # A `Host` that TRUSTED_HOSTS refuses leaves the request without URLs: build the page's links on the
         # one host production answers to.
         request_ctx.url_adapter = links.base_url_adapter()
-    message = description or MESSAGES.get(code) or name
-    return render_template("errors/error.html", code=code, name=name, message=message)
+    message = description or MESSAGES.get(code) or NAMES.get(code) or name
+    return render_template("errors/error.html", code=code, name=NAMES.get(code) or name, message=message)

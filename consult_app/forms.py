@@ -1,7 +1,14 @@
-"""Form pieces shared by several blueprints."""
+"""Form pieces shared by several blueprints.
+
+Labels, hints and messages are lazy (`_l`, or `lazy_message` for one with a number in it): a form class is built
+once, at import, and each request shows it in that request's language.
+"""
 
 from __future__ import annotations
 
+from flask_babel import format_decimal, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
@@ -9,6 +16,24 @@ from consult_app.models.user import COUNTRY_MAX, EMAIL_MAX, NAME_MAX, ORGANISATI
 from consult_app.services import profile_text
 from consult_app.services.accounts import Profile
 from consult_app.services.passwords import MAX_LENGTH, password_problem
+
+
+def lazy_message(make, *args, **kwargs) -> LazyString:
+    """A message made by `make(*args, **kwargs)` each time it is shown, in the reader's language and number format:
+    for a message with a number, which `_l` would format once, at import, without the locale's separators."""
+    return LazyString(make, *args, **kwargs)
+
+
+def at_most(limit: int) -> LazyString:
+    """A Length validator's message: "Use at most 4,000 characters." ("4 000" in French)."""
+    return lazy_message(_at_most, limit)
+
+
+def _at_most(limit: int) -> str:
+    # `num` would be the bare number ("4000"): the message shows it formatted, as `limit`.
+    return ngettext(
+        "Use at most %(limit)s character.", "Use at most %(limit)s characters.", limit, limit=format_decimal(limit)
+    )
 
 
 def strip(value: str | None) -> str | None:
@@ -28,14 +53,14 @@ class ProfileText:
             raise ValidationError(problem)
 
 
-def email_field(label: str = "Email address") -> EmailField:
+def email_field(label: str = _l("Email address")) -> EmailField:
     return EmailField(
         label,
         filters=[strip],
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
-            Email("Enter an email address like name@example.org.", check_deliverability=False),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=EMAIL_MAX, message=at_most(EMAIL_MAX)),
+            Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
@@ -52,16 +77,28 @@ class NewPassword:
             raise ValidationError(problem)
 
 
+# The labels of the two password fields, by the first one's English name (each pair is one phrase to translate).
+PASSWORD_LABELS = {
+    "Password": (_l("Password"), _l("Password again")),
+    "New password": (_l("New password"), _l("New password again")),
+}
+
+
 def new_password_fields(label: str = "Password") -> tuple[PasswordField, PasswordField]:
+    """The new password and its confirmation; `label` is "Password" (registration) or "New password"."""
+    first, again = PASSWORD_LABELS[label]
     password = PasswordField(
-        label,
-        validators=[InputRequired("Choose a password."), Length(max=MAX_LENGTH), NewPassword()],
-        description="At least 12 characters. A few unrelated words together make a strong password.",
+        first,
+        validators=[InputRequired(_l("Choose a password.")), Length(max=MAX_LENGTH), NewPassword()],
+        description=_l("At least 12 characters. A few unrelated words together make a strong password."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        f"{label} again",
-        validators=[InputRequired("Type the password again."), EqualTo("password", "The two passwords differ.")],
+        again,
+        validators=[
+            InputRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
@@ -71,38 +108,38 @@ class ProfileFields:
     """Respondent profile fields, mixed into the registration and profile forms."""
 
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[normalise_profile_text],
         validators=[
-            DataRequired("Enter your name."),
-            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=at_most(NAME_MAX)),
             ProfileText(),
         ],
-        description="Shown with comments you choose to publish under your name.",
+        description=_l("Shown with comments you choose to publish under your name."),
         render_kw={"autocomplete": "name"},
     )
     organisation = StringField(
-        "Organisation (optional)",
+        _l("Organisation (optional)"),
         filters=[normalise_profile_text],
         validators=[
-            Length(max=ORGANISATION_MAX, message=f"Use at most {ORGANISATION_MAX} characters."),
+            Length(max=ORGANISATION_MAX, message=at_most(ORGANISATION_MAX)),
             ProfileText(),
         ],
         render_kw={"autocomplete": "organization"},
     )
     respondent_type = SelectField(
-        "You are responding as",
+        _l("You are responding as"),
         # No default: a pre-selected answer would quietly skew who seems to have responded.
         choices=[
-            SelectChoice("", "Choose one"),
+            SelectChoice("", _l("Choose one")),
             *(SelectChoice(member.value, member.label) for member in RespondentType),
         ],
-        validators=[InputRequired("Choose how you are responding.")],
+        validators=[InputRequired(_l("Choose how you are responding."))],
     )
     country = StringField(
-        "Country (optional)",
+        _l("Country (optional)"),
         filters=[normalise_profile_text],
-        validators=[Length(max=COUNTRY_MAX, message=f"Use at most {COUNTRY_MAX} characters."), ProfileText()],
+        validators=[Length(max=COUNTRY_MAX, message=at_most(COUNTRY_MAX)), ProfileText()],
         render_kw={"autocomplete": "country-name"},
     )
 

@@ -10,9 +10,12 @@ database changes the fingerprint, so every process, whichever one made the chang
 renders afresh; the old entry is no longer asked for and falls out of the cache.
 
 Signed-in users see their own pending comments, forms with their CSRF token, moderator counts: their pages
-are never cached and get no ETag. One after-request rule (`mark_personal_responses`) marks every response to
-them `private, no-store`: pages, downloads, redirects and error pages alike, so that no browser history, disk
-cache or proxy keeps a copy. The same rule covers every request whose session cookie names an account
+are never cached whole and get no ETag. What those pages share with everyone's (a section's text and published
+comments, the empty comment form, a reviewer's page with their name and token left out) is kept apart, under
+the same tags (`shared_part`, used by consult_app/reading/parts.py), and is never served as a page by itself.
+One after-request rule (`mark_personal_responses`) marks every response to them `private, no-store`: pages,
+downloads, redirects and error pages alike, so that no browser history, disk cache or proxy keeps a copy.
+The same rule covers every request whose session cookie names an account
 (deactivated or ended sessions included) and every response that writes the session cookie (a log-in, a
 log-out, a form's CSRF token, forgetting an ended session): a shared cache must never keep someone's cookie,
 nor hand it on. The reading pages ask the same question (`is_personal`) before they share a page, so the two
@@ -99,6 +102,8 @@ class _State:
     def __init__(self, enabled: bool, size: int, recheck_seconds: int) -> None:
         self.enabled = enabled
         self.pages = PageCache(size)
+        # Parts of personal pages (consult_app/reading/parts.py): never served as a page to anyone.
+        self.parts = PageCache(size)
         # (path, variant, change token) -> Matched: what spares a visitor's request the fingerprint query.
         self.matched = PageCache(size * 4)
         self.recheck = timedelta(seconds=recheck_seconds)
@@ -200,19 +205,56 @@ def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str
     return _shared(Response(page, mimetype="text/html"), tag)
 
 
-def _match_key() -> tuple[str, str, str] | None:
+def shared_part(fingerprint: Callable[[], str | None], variant: tuple, render: Callable[[], object]):
+    """A part of a personal page (a signed-in reader's) that every reader of this path and language sees alike,
+    such as a section's text with its margins and its published comments: `render()` once, then reused under
+    the tag the visitors' page has now (the same change token or fingerprint), for as long as that tag stands.
+
+    `variant` names whatever else the part depends on (whether it offers "Comment on this paragraph", replies).
+    `render()` must put nothing personal in it: the caller renders it as nobody in particular (no account, no
+    CSRF token, no flashed message), and tests/functional/test_shared_parts.py checks that it does."""
+    state = _state()
+    if not state.enabled:
+        return render()
+    tag = g.get("consult_part_tag")  # a page's second part needs no second look at the token or fingerprint
+    if tag is None:
+        tag = _matched_tag()
+        if tag is None:
+            found = fingerprint()
+            if found is None:
+                return render()
+            tag = _etag(found, current_language())
+            _remember_match(tag, found)
+        g.consult_part_tag = tag
+    key = (tag, variant)
+    part = state.parts.get(key)
+    if part is None:
+        part = render()
+        state.parts.put(key, part)
+    return part
+
+
+def part_cache() -> PageCache:
+    return _state().parts
+
+
+def _match_key(api: bool = False) -> tuple[str, str, str] | None:
     """Where a match is kept: the path, the interface language and the change token. Nothing else about the
-    visitor: only requests that get the shared page come here."""
+    visitor: only requests that get the shared page come here. The API's answers speak no language but depend
+    on the query (a page of comments): the path with its query, and no language."""
     changes = page_changes.change_token()
     token = changes.current() if changes is not None else None
     if token is None:
         return None
-    g.consult_match_key = (request.path, current_language(), token)
+    if api:
+        g.consult_match_key = (request.full_path if request.query_string else request.path, "", token)
+    else:
+        g.consult_match_key = (request.path, current_language(), token)
     return g.consult_match_key
 
 
-def _matched_tag() -> str | None:
-    key = _match_key()
+def _matched_tag(api: bool = False) -> str | None:
+    key = _match_key(api)
     matched = _state().matched.get(key) if key is not None else None
     if matched is None or utcnow() >= matched.good_until:
         return None
@@ -234,7 +276,17 @@ def _shared(response: Response, tag: str) -> Response:
     return response
 
 
-def _personal(page: str) -> Response:
+def enabled() -> bool:
+    """Whether pages and parts are kept at all (not with templates reloaded from disk)."""
+    return _state().enabled
+
+
+def personal(page: str | bytes) -> Response:
+    """A page for this reader alone: kept by no cache."""
+    return _personal(page)
+
+
+def _personal(page: str | bytes) -> Response:
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = PRIVATE
     response.vary.add("Cookie")
@@ -289,10 +341,15 @@ def public_resource(
         body = render()
         tag = _etag(hashlib.sha256(body.encode()).hexdigest())
     else:
-        found = fingerprint()
-        if found is None:
-            return _public(Response(render(), mimetype=mimetype))
-        tag = _etag(found)
+        # As for the reading pages: with Redis, an answer this process matched to the change token needs no
+        # fingerprint query (only fingerprints that say when the clock changes them are matched).
+        tag = _matched_tag(api=True)
+        if tag is None:
+            found = fingerprint()
+            if found is None:
+                return _public(Response(render(), mimetype=mimetype))
+            tag = _etag(found)
+            _remember_match(tag, found)
     if request.if_none_match.contains_weak(tag):
         return _public(Response(status=304), tag)
     if body is None:

@@ -12,7 +12,7 @@ says `Vary: Accept-Language, Cookie`, so no shared cache hands one language's pa
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, redirect, request, session
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_login import current_user
 
 from consult_app.extensions import csrf, db
@@ -78,20 +78,35 @@ def switch() -> Response:
     back to the page the reader was on. Works without script: the switcher is a form of plain buttons."""
     chosen = known(request.form.get("language"))
     if chosen is None or request.form.get("language") not in LANGUAGES:
-        abort(400, description="Choose English, Français or Русский.")
+        abort(400, description=gettext("Choose English, Français or Русский."))
     if is_signed_in(current_user):
         csrf.protect()  # changes the account: the form carries the token on signed-in pages
         current_user.language = chosen
         db.session.commit()
     response = redirect(safe_next(request.form.get("next"), "/"), code=303)
+    remember(response, chosen)
+    return response
+
+
+def remember(response: Response, code: str) -> None:
+    """Keep `code` in the language cookie, so that pages stay in it after logging out too."""
     response.set_cookie(
         COOKIE,
-        chosen,
+        code,
         max_age=COOKIE_MAX_AGE,
         samesite="Lax",
         httponly=True,
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
+
+
+def _remember_account_language(response: Response) -> Response:
+    """A signed-in account's language becomes the browser's too (once: when the cookie says otherwise), so
+    the page after logging out is not suddenly in another language."""
+    user = g.get("_login_user")
+    chosen = known(getattr(user, "language", None)) if user is not None and is_signed_in(user) else None
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        remember(response, chosen)
     return response
 
 
@@ -113,3 +128,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language, "current_language")
     app.register_blueprint(bp)
     app.after_request(_vary_on_language)
+    app.after_request(_remember_account_language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
+from flask_babel import lazy_gettext as _l
 
 from consult_app.models.types import is_storable
 
@@ -39,7 +40,9 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
-UNSTORABLE_INPUT = "What you sent contains a NUL character (U+0000), which cannot be stored. Remove it and try again."
+UNSTORABLE_INPUT = _l(
+    "What you sent contains a NUL character (U+0000), which cannot be stored. Remove it and try again."
+)
 
 
 def register_input_checks(app: Flask) -> None:
@@ -57,4 +60,4 @@ def register_input_checks(app: Flask) -> None:
                 texts.append(key)
                 texts.extend(items)
         if not all(is_storable(text) for text in texts):
-            abort(400, description=UNSTORABLE_INPUT)
+            abort(400, description=str(UNSTORABLE_INPUT))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 from flask import Flask, current_app
-from flask_babel import gettext, ngettext
+from flask_babel import format_decimal, gettext, ngettext
 
 from consult_app.i18n import current_language
 from consult_app.labels import NO_DISPOSITION, choices, label, section_label
@@ -25,6 +25,7 @@ from consult_app.permissions import (
     open_to_replies,
 )
 from consult_app.services.consultation import Outlook, Step, outlook
+from consult_app.services.guidance import other_languages
 
 # Babel's locale for dates per interface language (English dates the British way: "30 June 2027").
 DATE_LOCALES = {"en": "en_GB", "fr": "fr", "ru": "ru"}
@@ -122,12 +123,15 @@ def field_attributes(field, required: bool = False) -> dict[str, object]:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(field_attributes, "field_attributes")
     app.add_template_filter(local_time, "local_time")
+    # Numbers over 999 in the reader's way of writing them ("10,000", "10 000", "10 000").
+    app.add_template_global(format_decimal, "format_decimal")
     app.add_template_filter(age, "age")
     app.add_template_global(consultation_status, "consultation_status")
     app.add_template_global(outlook, "consultation_outlook")
     app.add_template_filter(step_date, "step_date")
     app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(ConsultationState, "ConsultationState")
+    app.add_template_global(other_languages, "other_languages")  # reading/_translations.html
     # Stored codes are shown through labels.py only: label("disposition", comment.disposition).
     app.add_template_global(label, "label")
     app.add_template_global(section_label, "section_label")

@@ -1,6 +1,7 @@
 import json
 
 from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from consult_app.account import bp
@@ -9,12 +10,14 @@ from consult_app.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EndOtherSessionsForm,
+    LanguageForm,
     MailPreferencesForm,
     ProfileForm,
 )
 from consult_app.auth.session import current_token, end_session, start_session
 from consult_app.extensions import db, limiter
 from consult_app.forms import profile_from
+from consult_app.i18n import LANGUAGES, current_language, in_language, known, remember
 from consult_app.permissions import Role, role_required
 from consult_app.services import accounts, email_change, sessions
 from consult_app.services.own_comments import own_comment_rows
@@ -32,6 +35,8 @@ def _forms(**bound):
         "sessions_form": EndOtherSessionsForm(formdata=None),
         "delete_form": DeleteAccountForm(formdata=None),
         "mail_form": MailPreferencesForm(formdata=None, obj=current_user),
+        # Not chosen yet: the language the page is in is the one selected.
+        "language_form": LanguageForm(formdata=None, language=known(current_user.language) or current_language()),
     }
     forms.update(bound)
     return forms
@@ -61,7 +66,7 @@ def update_profile():
         return _page(400, profile_form=form)
     accounts.update_profile(current_user, profile_from(form))
     db.session.commit()
-    flash("Your profile has been saved.", "success")
+    flash(gettext("Your profile has been saved."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -82,7 +87,7 @@ def change_password():
             # before the change (a copy of this browser's included) opens anything afterwards.
             start_session(current_user._get_current_object(), remember=remember)
             db.session.commit()
-            flash("Your password has been changed. Any other sessions have been logged out.", "success")
+            flash(gettext("Your password has been changed. Any other sessions have been logged out."), "success")
             return redirect(url_for("account.index"))
     return _page(400, password_form=form)
 
@@ -114,8 +119,29 @@ def notifications():
     choices = {name: getattr(form, name).data for name in accounts.MAIL_PREFERENCES}
     changed = accounts.set_mail_preferences(current_user, choices)
     db.session.commit()
-    flash("Your mail choices have been saved." if changed else "Your mail choices are as they were.", "success")
+    if changed:
+        flash(gettext("Your mail choices have been saved."), "success")
+    else:
+        flash(gettext("Your mail choices are as they were."), "success")
     return redirect(url_for("account.index", _anchor="mail-title"))
+
+
+@bp.post("/language")
+@role_required(Role.REVIEWER)
+def language():
+    """The account's language (pages, and the mail Consult sends it), as the header's switcher also sets it;
+    the cookie too, so that the pages stay in it after logging out."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _page(400, language_form=form)
+    chosen = form.language.data
+    current_user.language = chosen
+    db.session.commit()
+    with in_language(chosen):  # said in the language just chosen, as the next page will be
+        flash(gettext("Language saved: %(language)s.", language=LANGUAGES[chosen]), "success")
+    response = redirect(url_for("account.index", _anchor="language-title"))
+    remember(response, chosen)
+    return response
 
 
 @bp.post("/sessions/others")
@@ -126,7 +152,12 @@ def end_other_sessions():
         return _page(400, sessions_form=form)
     ended = sessions.end_all(current_user, keep=current_token())
     db.session.commit()
-    flash(f"Logged out everywhere else ({ended} other session{'' if ended == 1 else 's'}).", "success")
+    message = ngettext(
+        "Logged out everywhere else (%(num)d other session).",
+        "Logged out everywhere else (%(num)d other sessions).",
+        ended,
+    )
+    flash(message, "success")
     return redirect(url_for("account.index"))
 
 
@@ -154,6 +185,6 @@ def delete():
         else:
             end_session()
             db.session.commit()
-            flash("Your account has been deleted.", "success")
+            flash(gettext("Your account has been deleted."), "success")
             return redirect(url_for("reading.index"))
     return _page(400, delete_form=form)

@@ -8,6 +8,8 @@ with the upload page, and only here. The checked text travels signed in the appl
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -27,16 +29,21 @@ from consult_app.services.guidance_upload import UPLOAD_MAX, ApplyError, NoteErr
 bp = Blueprint("guidance", __name__)
 NOTE_PREFIX = "note-"
 FORM_ROOM = 64 * 1024  # the rest of an upload's form: its CSRF token and the multipart boundaries
-TOO_LARGE = f"The file is larger than {UPLOAD_MAX // (1024 * 1024)} MB. Guidance files are plain text and much smaller."
+TOO_LARGE = _l(
+    "The file is larger than %(size)d MB. Guidance files are plain text and much smaller.",
+    size=UPLOAD_MAX // (1024 * 1024),
+)
 
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Guidance file (Markdown)",
-        validators=[FileRequired("Choose the guidance file to upload.")],
-        description="The document's Markdown source with its front matter, as the files in guidance/ are "
-        f"written: UTF-8 text ending in .md, at most {UPLOAD_MAX // (1024 * 1024)} MB. Nothing is saved until "
-        "you have checked the changes.",
+        _l("Guidance file (Markdown)"),
+        validators=[FileRequired(_l("Choose the guidance file to upload."))],
+        description=_l(
+            "The document’s Markdown source with its front matter, as the files in guidance/ are written: UTF-8 text "
+            "ending in .md, at most %(size)d MB. Nothing is saved until you have checked the changes.",
+            size=UPLOAD_MAX // (1024 * 1024),
+        ),
         render_kw={"accept": ".md,.markdown,text/markdown,text/plain"},
     )
 
@@ -62,7 +69,7 @@ def _limit_request_size(endpoint: str | None, values: dict | None) -> None:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
     form = UploadForm(formdata=None)
-    form.file.errors = [TOO_LARGE]
+    form.file.errors = [str(TOO_LARGE)]
     return _upload_page(form, 413)
 
 
@@ -107,7 +114,7 @@ def _preview_page(preview: guidance_upload.Preview, notes: dict | None = None, e
 def apply():
     form = ApplyForm()
     if not form.validate_on_submit():
-        return _refused("There is no checked file to apply. Upload the file and check it first.", 400)
+        return _refused(gettext("There is no checked file to apply. Upload the file and check it first."), 400)
     notes = {
         name.removeprefix(NOTE_PREFIX): value for name, value in request.form.items() if name.startswith(NOTE_PREFIX)
     }
@@ -122,7 +129,9 @@ def apply():
         return _refused(str(error), error.status)
     except IntegrityError:  # another admin's version got the same number a moment earlier
         db.session.rollback()
-        return _refused("Another version was loaded at the same moment. Upload the file again to check it.", 409)
+        return _refused(
+            gettext("Another version was loaded at the same moment. Upload the file again to check it."), 409
+        )
     db.session.commit()
     flash(_done_message(report), "success")
     return redirect(url_for("reading.document", slug=report.slug))
@@ -136,12 +145,24 @@ def _refused(message: str, status: int):
 
 def _done_message(report) -> str:
     if report.action == "created":
-        return f"Version 1 of '{report.slug}' is published, with {report.sections} sections."
+        return ngettext(
+            "Version 1 of “%(slug)s” is published, with %(num)d section.",
+            "Version 1 of “%(slug)s” is published, with %(num)d sections.",
+            report.sections,
+            slug=report.slug,
+        )
     if report.action == "new_version":
-        told = f"{report.mailed} reviewer{'' if report.mailed == 1 else 's'}"
-        return (
-            f"Version {report.version} of '{report.slug}' is published; {told} told of the sections they commented on."
+        return ngettext(
+            "Version %(version)d of “%(slug)s” is published; %(num)d reviewer told of the sections they commented on.",
+            "Version %(version)d of “%(slug)s” is published; %(num)d reviewers told of the sections they commented on.",
+            report.mailed,
+            version=report.version,
+            slug=report.slug,
         )
     if report.action == "metadata_updated":
-        return f"'{report.slug}' keeps version {report.version}; its summary, dates or details were updated."
-    return f"'{report.slug}' is unchanged (version {report.version})."
+        return gettext(
+            "“%(slug)s” keeps version %(version)d; its summary, dates or details were updated.",
+            slug=report.slug,
+            version=report.version,
+        )
+    return gettext("“%(slug)s” is unchanged (version %(version)d).", slug=report.slug, version=report.version)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from consult_app.i18n import LANGUAGES
 from consult_app.models import CommentKind, ConsultationState, Disposition, RespondentType
 from consult_app.models.document import KEY_MAX, SLUG_MAX
 from consult_app.services.guidance_source import KEY_PATTERN, SLUG_PATTERN
@@ -62,6 +63,9 @@ class DocumentSummarySchema(Schema):
     slug = _required(fields.String, "The document's name in addresses.")
     title = _required(fields.String, "Its title.")
     summary = _required(fields.String, "One paragraph about it (may be empty).")
+    language = _required(fields.String, "The language of its text.", validate=validate.OneOf(list(LANGUAGES)))
+    translation_of = _nullable(fields.String, "For a translation, the slug of the document it translates; else null.")
+    partial_translation = _required(fields.Boolean, "A translation some of whose sections are not translated yet.")
     consultation = fields.Nested(ConsultationSchema, required=True)
     current_version = _required(fields.Integer, "The number of the version people read now.")
     links = fields.Nested(DocumentLinksSchema, required=True)
@@ -180,6 +184,11 @@ class CommentSchema(Schema):
     quote = _nullable(fields.String, "The passage of the section it quotes, if any.")
     html = _required(fields.String, "The comment as sanitised HTML.")
     text = _required(fields.String, "The comment as plain text, whitespace collapsed.")
+    language = _required(
+        fields.String,
+        "The language of the interface it was written in (en for comments from before languages existed).",
+        validate=validate.OneOf(list(LANGUAGES)),
+    )
     author = fields.Nested(AuthorSchema, required=True)
     published_at = _iso("When a moderator approved it (UTC).")
     disposition = _nullable(

@@ -90,7 +90,11 @@ def _fingerprint(slug: str, *more: str):
 
     def fingerprint() -> str | None:
         found = reading.document_fingerprint(slug)
-        return None if found is None else "|".join([found, *more])
+        if found is None:
+            return None
+        joined = reading.Fingerprint("|".join([found, *more]))
+        joined.changes_at = found.changes_at  # so that http_cache may match it to Redis's change token
+        return joined
 
     return fingerprint
 

@@ -7,6 +7,7 @@ The Flask session (`_user_id`) and the remember-me cookie both carry the token o
 from __future__ import annotations
 
 from flask import request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user, logout_user
 
 from consult_app.models import User
@@ -14,6 +15,7 @@ from consult_app.services import sessions
 
 # What Flask-Login keeps in the Flask session; all of it goes when a session does not load.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
+LOGIN_MESSAGE = _l("Please log in to see that page.")
 
 
 def load_user(token: str) -> User | None:
@@ -68,6 +70,8 @@ def end_session() -> None:
 def configure_login_manager(manager: LoginManager) -> None:
     manager.user_loader(load_user)
     manager.login_view = "auth.login"
-    manager.login_message = "Please log in to see that page."
+    manager.login_message = LOGIN_MESSAGE
+    # Flashed into the session, which keeps only plain text: the message in the request's language.
+    manager.localize_callback = str
     manager.login_message_category = "info"
     manager.session_protection = "basic"

@@ -1,4 +1,6 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult_app.auth import bp
@@ -21,18 +23,19 @@ AUTH_LIMIT = "10 per minute; 50 per hour"
 MAIL_LIMIT = "5 per minute; 20 per hour"
 # One answer for every failed log-in, whatever the reason (wrong password, unknown address, a held-back or
 # locked account: services/throttle.py), so that it never tells whether an account exists.
-LOGIN_FAILED = (
+LOGIN_FAILED = _l(
     "The email address or password is not right. After several failed attempts, "
     "log-ins to an account are held back for a while."
 )
-LOG_IN = ("auth.login", "Log in")
-REGISTER = ("auth.register", "Register")
-NEW_RESET_LINK = ("auth.request_reset", "Ask for a new password reset link")
-ACCOUNT_PAGE = ("account.index", "Go to your account page")
+LOG_IN = ("auth.login", _l("Log in"))
+REGISTER = ("auth.register", _l("Register"))
+NEW_RESET_LINK = ("auth.request_reset", _l("Ask for a new password reset link"))
+ACCOUNT_PAGE = ("account.index", _l("Go to your account page"))
 
 
-def link_not_valid(message: str, *way_on: tuple[str, str], title: str = "Link not valid"):
+def link_not_valid(message: str, *way_on: tuple[str, str], title: str | None = None):
     """The 400 page for a mailed link that cannot be used, with the ways on that make sense for it."""
+    title = title or gettext("Link not valid")
     return render_template("auth/message.html", title=title, message=message, way_on=way_on), 400
 
 
@@ -88,13 +91,13 @@ def confirm_email(token: str):
         user = accounts.confirm_email(token)
     except accounts.AlreadyConfirmedError as error:
         db.session.rollback()
-        return link_not_valid(str(error), LOG_IN, title="Already confirmed")
+        return link_not_valid(str(error), LOG_IN, title=gettext("Already confirmed"))
     except accounts.AccountError as error:
         return link_not_valid(str(error), REGISTER, LOG_IN)
     accounts.record_login(user)
     start_session(user)
     db.session.commit()
-    flash("Thank you: your email address is confirmed and you are logged in.", "success")
+    flash(gettext("Thank you: your email address is confirmed and you are logged in."), "success")
     return redirect(next_url)
 
 
@@ -107,7 +110,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             db.session.commit()  # a failure may have locked the account and queued the owner's mail
-            form.password.errors.append(LOGIN_FAILED)
+            form.password.errors.append(str(LOGIN_FAILED))
         elif user.email_confirmed_at is None:
             return _unconfirmed(user, next_url)
         else:
@@ -130,7 +133,7 @@ def _unconfirmed(user, next_url: str):
 def logout():
     end_session()
     db.session.commit()
-    flash("You are logged out.", "success")
+    flash(gettext("You are logged out."), "success")
     return redirect(url_for("reading.index"))
 
 
@@ -163,7 +166,7 @@ def reset_password(token: str):
         accounts.record_login(user)
         start_session(user)
         db.session.commit()
-        flash("Your password has been changed and you are logged in.", "success")
+        flash(gettext("Your password has been changed and you are logged in."), "success")
         return redirect(url_for("account.index"))
     return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
 
@@ -183,11 +186,11 @@ def change_email(token: str):
         email_change.change_email(token, keep_session=current_token())
     except email_change.AddressTakenError as error:
         db.session.rollback()
-        return link_not_valid(str(error), ACCOUNT_PAGE, title="Address already in use")
+        return link_not_valid(str(error), ACCOUNT_PAGE, title=gettext("Address already in use"))
     except accounts.AccountError as error:
         return link_not_valid(str(error), ACCOUNT_PAGE)
     db.session.commit()
-    flash("Your email address has been changed. Any other sessions have been logged out.", "success")
+    flash(gettext("Your email address has been changed. Any other sessions have been logged out."), "success")
     return redirect(url_for("account.index" if signed_in else "auth.login"))
 
 

@@ -10,6 +10,7 @@ the place of the one on screen. The same views, checks and services answer both.
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -93,5 +94,5 @@ def reply_parent(page) -> Comment | None:
         page.section.key,
     )
     if not on_this_section or not comments.may_see(current_user, parent):
-        abort(400, description="You can only reply to a published comment on this section.")
+        abort(400, description=gettext("You can only reply to a published comment on this section."))
     return parent

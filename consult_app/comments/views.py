@@ -1,4 +1,5 @@
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from consult_app.comments import bp, panels
@@ -36,7 +37,7 @@ def _refuse_or_mark(error: comments.CommentError, form: CommentForm) -> None:
 def post(slug: str, key: str):
     page = section_page_or_404(slug, key)
     if not is_signed_in(current_user):
-        abort(403, description="You need to be logged in, with an active account, to comment.")
+        abort(403, description=gettext("You need to be logged in, with an active account, to comment."))
     form = CommentForm()
     parent = panels.reply_parent(page)
     if not form.validate_on_submit():
@@ -53,14 +54,14 @@ def post(slug: str, key: str):
         _refuse_or_mark(error, form)
         return panels.comment_form_again(page, form, parent, status=400)
     panel_id = panels.reply_panel_id(parent) if parent else panels.SECTION_PANEL
-    message = f"Thank you. Your comment {comment.reference} is awaiting moderation."
+    message = gettext("Thank you. Your comment %(ref)s is awaiting moderation.", ref=comment.reference)
     return panels.done(comment, message, panel_id, _comment_url(comment))
 
 
 def _own_comment_or_404(comment_id: int) -> Comment:
     comment = comments.get_comment(comment_id)
     if comment is None or not comments.may_see(current_user, comment):
-        abort(404, description="There is no such comment.")
+        abort(404, description=gettext("There is no such comment."))
     return comment
 
 
@@ -87,7 +88,7 @@ def edit(comment_id: int):
     except comments.CommentError as error:
         _refuse_or_mark(error, form)
         return _edit_page(comment, form, status=400)
-    message = f"Your comment {comment.reference} has been changed."
+    message = gettext("Your comment %(ref)s has been changed.", ref=comment.reference)
     return panels.done(comment, message, panels.SECTION_PANEL, _comment_url(comment))
 
 
@@ -103,7 +104,7 @@ def withdraw(comment_id: int):
     except comments.CommentError as error:
         abort(error.status, description=str(error))
     db.session.commit()
-    flash(f"Your comment {comment.reference} has been withdrawn.", "success")
+    flash(gettext("Your comment %(ref)s has been withdrawn.", ref=comment.reference), "success")
     return redirect(url_for("reading.section", slug=comment.document.slug, key=comment.section_key))
 
 
@@ -111,9 +112,9 @@ def withdraw(comment_id: int):
 def reply(comment_id: int):
     parent = _own_comment_or_404(comment_id)
     if parent.parent_id is not None or parent.status != "approved" or not parent.is_public:
-        abort(404, description="You can only reply to a published comment.")
+        abort(404, description=gettext("You can only reply to a published comment."))
     if not open_to_replies(parent):  # the rule the comment template asks before offering Reply
-        abort(403, description="The consultation is not open: replies can no longer be sent.")
+        abort(403, description=gettext("The consultation is not open: replies can no longer be sent."))
     if not is_signed_in(current_user):
         return redirect(url_for("auth.login", next=request.path))
     return panels.reply_form(parent, CommentForm(formdata=None, parent_id=str(parent.id)))

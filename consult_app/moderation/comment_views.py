@@ -2,6 +2,7 @@
 previous/next through the worklist filter in the address, and the history in words."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from consult_app.extensions import db
@@ -16,7 +17,7 @@ from consult_app.text import mark_passage
 def _comment_or_404(comment_id: int) -> Comment:
     comment = comments.get_comment(comment_id)
     if comment is None:
-        abort(404, description=f"There is no comment {Comment.reference_of(comment_id)}.")
+        abort(404, description=gettext("There is no comment %(ref)s.", ref=Comment.reference_of(comment_id)))
     return comment
 
 
@@ -42,7 +43,10 @@ def _screen(comment: Comment, form, status: int = 200, error: str | None = None)
         section_html=section_html or (section.html if section is not None else ""),
         quote_marked=bool(section_html and "<mark" in section_html),
         offer=review.offer(current_user, comment),
-        history=[(event, review.describe(event)) for event in moderation.history(comment)],
+        history=[
+            (event, review.describe(event), review.who(event), review.note(event))
+            for event in moderation.history(comment)
+        ],
         error=error,
         **_theme_choices(comment),
         **_worklist_neighbours(comment),
@@ -110,5 +114,6 @@ def disposition(comment_id: int):
         db.session.rollback()
         return _screen(_comment_or_404(comment_id), ReviewForm(), error.status, str(error))
     db.session.commit()
-    flash(f"Disposition of {comment.reference} saved." if changed else "Nothing changed.", "success")
+    saved = gettext("Disposition of %(ref)s saved.", ref=comment.reference) if changed else gettext("Nothing changed.")
+    flash(saved, "success")
     return redirect(url_for("moderation.comment", comment_id=comment.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_babel import gettext
 
 from consult_app.charts import bar_chart
 from consult_app.moderation import bp
@@ -22,7 +23,12 @@ def dashboard():
     try:
         figures = build_dashboard(slug)
     except UnknownDocumentError:
-        abort(404, description=f"There is no guidance document “{slug}”, so there is no dashboard for it.")
+        abort(
+            404,
+            description=gettext(
+                "There is no guidance document “%(slug)s”, so there is no dashboard for it.", slug=slug
+            ),
+        )
     return render_template(
         "moderation/dashboard.html",
         dashboard=figures,

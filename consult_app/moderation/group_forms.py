@@ -1,5 +1,6 @@
 """Forms of the page of a group of near-duplicate comments (moderation/group_views.py)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -9,7 +10,7 @@ class GroupTagForm(FlaskForm):
     """Tag every member with the chosen themes of the group's document (checked by services/themes.py)."""
 
     theme_ids = SelectMultipleField(
-        "Themes",
+        _l("Themes"),
         choices=[],
         coerce=int,
         validate_choice=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from consult_app.extensions import db
@@ -31,7 +32,12 @@ def campaigns(document_id: int) -> list[similarity.Campaign]:
 def _group_or_404(group_id: int):
     group = similarity.get_group(group_id)
     if group is None:
-        abort(404, description=f"There is no group {group_id}: a rebuild of the groups may have replaced it.")
+        abort(
+            404,
+            description=gettext(
+                "There is no group %(number)d: a rebuild of the groups may have replaced it.", number=group_id
+            ),
+        )
     return group
 
 
@@ -63,15 +69,28 @@ def group(group_id: int):
     return _page(_group_or_404(group_id))
 
 
-def _done(group_id: int, result: group_actions.GroupResult, words: str):
+# What was done to the group, one sentence per action (each language words it its own way).
+DONE = {
+    "approved": lambda n: ngettext("%(num)d comment approved.", "%(num)d comments approved.", n),
+    "rejected": lambda n: ngettext("%(num)d comment rejected.", "%(num)d comments rejected.", n),
+    "answered": lambda n: ngettext("%(num)d comment answered.", "%(num)d comments answered.", n),
+    "tagged": lambda n: ngettext("%(num)d comment tagged.", "%(num)d comments tagged.", n),
+}
+
+
+def _done(group_id: int, result: group_actions.GroupResult, action: str):
     db.session.commit()
-    message = f"{len(result.done)} comment{'' if len(result.done) == 1 else 's'} {words}."
+    sentences = [DONE[action](len(result.done))]
     if result.unchanged:
-        message += f" {len(result.unchanged)} already were."
+        sentences.append(ngettext("%(num)d already was.", "%(num)d already were.", len(result.unchanged)))
     if result.skipped:
-        message += f" Left alone: {result.skipped_text()}."
-    flash(message, "success")
+        sentences.append(gettext("Left alone: %(comments)s.", comments=result.skipped_text()))
+    flash(" ".join(sentences), "success")
     return redirect(url_for("moderation.group", group_id=group_id))
+
+
+def _unchanged(error: Exception) -> str:
+    return gettext("Nothing was changed. %(problem)s", problem=str(error))
 
 
 @bp.post("/groups/<int:group_id>/decision")
@@ -79,13 +98,13 @@ def _done(group_id: int, result: group_actions.GroupResult, words: str):
 def group_decision(group_id: int):
     group, form = _group_or_404(group_id), DecisionForm()
     if not form.validate_on_submit():
-        return _page(group, decision=form, error="Nothing was changed: check the form.", status=400)
+        return _page(group, decision=form, error=gettext("Nothing was changed: check the form."), status=400)
     decision = request.form.get("decision", "")
     try:
         result = group_actions.decide_all(current_user, group_id, decision, form.reason.data, form.note.data or "")
     except (group_actions.GroupError, moderation.ModerationError) as error:
         db.session.rollback()
-        return _page(group, decision=form, error=f"Nothing was changed. {error}", status=error.status)
+        return _page(group, decision=form, error=_unchanged(error), status=error.status)
     for comment in result.done:
         moderation.notify_author(comment)
     return _done(group_id, result, "approved" if decision == moderation.Decision.APPROVE else "rejected")
@@ -96,14 +115,14 @@ def group_decision(group_id: int):
 def group_disposition(group_id: int):
     group, form = _group_or_404(group_id), DispositionForm()
     if not form.validate_on_submit():
-        return _page(group, answer=form, error="Nothing was changed: check the form.", status=400)
+        return _page(group, answer=form, error=gettext("Nothing was changed: check the form."), status=400)
     try:
         result = group_actions.respond_all(
             current_user, group_id, form.disposition.data or "", form.response.data or ""
         )
     except (group_actions.GroupError, moderation.ModerationError) as error:
         db.session.rollback()
-        return _page(group, answer=form, error=f"Nothing was changed. {error}", status=error.status)
+        return _page(group, answer=form, error=_unchanged(error), status=error.status)
     return _done(group_id, result, "answered")
 
 
@@ -113,10 +132,12 @@ def group_themes(group_id: int):
     group, form = _group_or_404(group_id), GroupTagForm()
     form.offer(themes.themes_for(group.document))
     if not form.validate_on_submit():
-        return _page(group, tagging=form, error="Nothing was changed: choose themes from the list.", status=400)
+        return _page(
+            group, tagging=form, error=gettext("Nothing was changed: choose themes from the list."), status=400
+        )
     try:
         result = group_actions.tag_all(current_user, group_id, form.theme_ids.data or [])
     except (group_actions.GroupError, themes.ThemeError) as error:
         db.session.rollback()
-        return _page(group, tagging=form, error=f"Nothing was changed. {error}", status=error.status)
+        return _page(group, tagging=form, error=_unchanged(error), status=error.status)
     return _done(group_id, result, "tagged")

@@ -7,6 +7,8 @@ the apply form as a token signed with SECRET_KEY that expires after an hour (ser
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,10 +27,12 @@ TOKEN_ROOM = 64 * 1024
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "Response log (CSV file)",
-        validators=[FileRequired("Choose the CSV file to import.")],
-        description="The response log exported from this site, with the disposition and response columns "
-        "filled in, saved as CSV (UTF-8). Nothing is saved until you have checked the changes.",
+        _l("Response log (CSV file)"),
+        validators=[FileRequired(_l("Choose the CSV file to import."))],
+        description=_l(
+            "The response log exported from this site, with the disposition and response columns "
+            "filled in, saved as CSV (UTF-8). Nothing is saved until you have checked the changes."
+        ),
         render_kw={"accept": ".csv,.txt,text/csv"},
     )
 
@@ -85,7 +89,7 @@ def import_check():
 def import_apply():
     form = ApplyForm()
     if not form.validate_on_submit():
-        abort(400, description="There is no import to apply. Upload the file and check it first.")
+        abort(400, description=gettext("There is no import to apply. Upload the file and check it first."))
     plan = read_plan_or_400(form.plan.data or "", current_user.id)
     try:
         applied = importer.apply(current_user, plan, set(request.form.getlist("override")))
@@ -93,8 +97,13 @@ def import_apply():
         db.session.rollback()
         return _upload_page(ImportForm(formdata=None), str(error), error.status)
     db.session.commit()
-    flash(f"{applied.words()}.", "success")
+    flash(gettext("%(changes)s.", changes=applied.words()), "success")
     left = len(plan.conflicts) - len(set(request.form.getlist("override")))
     if left:
-        flash(f"{left} conflicting row{'' if left == 1 else 's'} left as in the app.", "success")
+        flash(
+            ngettext(
+                "%(num)d conflicting row left as in the app.", "%(num)d conflicting rows left as in the app.", left
+            ),
+            "success",
+        )
     return redirect(url_for("moderation.import_form"))

@@ -1,27 +1,30 @@
 """Forms of the theme pages. The service checks names and parents (services/themes.py) and its messages are put on
 the fields, so a forged value gets the same sentence as a mistyped one."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 
 from consult_app.models.theme import THEME_NAME_MAX
 
-NO_PARENT = SelectChoice("", "None: a top-level theme")
+NO_PARENT = SelectChoice("", _l("None: a top-level theme"))
 
 
 class ThemeForm(FlaskForm):
     document = HiddenField()
     name = StringField(
-        "Name",
-        description=f"Up to {THEME_NAME_MAX} characters, without “;”. "
-        "Names are unique within the document, whatever their case.",
+        _l("Theme name"),
+        description=_l(
+            "Up to %(count)d characters, without “;”. Names are unique within the document, whatever their case.",
+            count=THEME_NAME_MAX,
+        ),
     )
     description = TextAreaField(
-        "Description (optional)",
-        description="What the theme covers, so that everyone on the team codes alike.",
+        _l("Description (optional)"),
+        description=_l("What the theme covers, so that everyone on the team codes alike."),
         render_kw={"rows": 3},
     )
-    parent_id = SelectField("Parent theme", choices=[NO_PARENT], validate_choice=False)
+    parent_id = SelectField(_l("Parent theme"), choices=[NO_PARENT], validate_choice=False)
 
     def offer_parents(self, themes) -> None:
         """Top-level themes only: a sub-theme cannot have sub-themes of its own."""
@@ -31,5 +34,5 @@ class ThemeForm(FlaskForm):
 class TagForm(FlaskForm):
     """Tag or untag the selected comments (`comment_ids`, from the worklist's bulk form) with one theme."""
 
-    theme_id = SelectField("Theme", choices=[], validate_choice=False)
+    theme_id = SelectField(_l("Theme"), choices=[], validate_choice=False)
     next = HiddenField()

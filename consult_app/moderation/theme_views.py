@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -28,24 +29,24 @@ class DeleteForm(FlaskForm):
 def _document_or_404(slug: str):
     document = reading.find_document(slug)
     if document is None:
-        abort(404, description=f"There is no guidance document “{slug}”, so it has no themes.")
+        abort(404, description=gettext("There is no guidance document “%(slug)s”, so it has no themes.", slug=slug))
     return document
 
 
 def _theme_or_404(theme_id: int):
     theme = db.session.get(themes.Theme, theme_id)
     if theme is None:
-        abort(404, description=f"There is no theme number {theme_id}.")
+        abort(404, description=gettext("There is no theme number %(number)d.", number=theme_id))
     return theme
 
 
-def _form_id(value: str | None, what: str) -> int | None:
-    """An id from a form field ("" is None); anything else that is not an id is refused with a sentence."""
+def _form_id(value: str | None, refusal: str) -> int | None:
+    """An id from a form field ("" is None); anything else that is not an id is refused with `refusal`."""
     value = (value or "").strip()
     if not value:
         return None
     if not (value.isascii() and value.isdigit() and len(value) <= ID_DIGITS):
-        raise ThemeError(f"Choose {what} from the list.", field="parent_id")
+        raise ThemeError(refusal, field="parent_id")
     return int(value)
 
 
@@ -82,18 +83,18 @@ def themes_page():
 def create_theme():
     form = ThemeForm()
     if not form.validate_on_submit():
-        abort(400, description="The form could not be read (it may be too old). Open the themes page again.")
+        abort(400, description=gettext("The form could not be read (it may be too old). Open the themes page again."))
     document = reading.find_document(form.document.data or "")
     if document is None:
-        abort(400, description="Choose the document the theme belongs to, from the themes page.")
+        abort(400, description=gettext("Choose the document the theme belongs to, from the themes page."))
     try:
-        parent_id = _form_id(form.parent_id.data, "a parent theme")
+        parent_id = _form_id(form.parent_id.data, gettext("Choose a parent theme from the list."))
         theme = themes.create_theme(current_user, document, form.name.data, form.description.data, parent_id)
     except ThemeError as error:
         _refused(form, error)
         return _frame_page(document, form, error.status)
     db.session.commit()
-    flash(f"Theme “{theme.name}” added.", "success")
+    flash(gettext("Theme “%(name)s” added.", name=theme.name), "success")
     return redirect(url_for("moderation.themes_page", document=document.slug))
 
 
@@ -125,13 +126,13 @@ def update_theme(theme_id: int):
     if not form.validate_on_submit():
         return _edit_page(theme, form, 400)
     try:
-        parent_id = _form_id(form.parent_id.data, "a parent theme")
+        parent_id = _form_id(form.parent_id.data, gettext("Choose a parent theme from the list."))
         changed = themes.update_theme(current_user, theme, form.name.data, form.description.data, parent_id)
     except ThemeError as error:
         _refused(form, error)
         return _edit_page(_theme_or_404(theme_id), form, error.status)
     db.session.commit()
-    flash(f"Theme “{theme.name}” saved." if changed else "Nothing changed.", "success")
+    flash(gettext("Theme “%(name)s” saved.", name=theme.name) if changed else gettext("Nothing changed."), "success")
     return redirect(url_for("moderation.themes_page", document=theme.document.slug))
 
 
@@ -140,7 +141,7 @@ def update_theme(theme_id: int):
 def delete_theme(theme_id: int):
     theme, form = _theme_or_404(theme_id), DeleteForm()
     if not form.validate_on_submit():
-        abort(400, description="The form could not be read (it may be too old). Open the theme's page again.")
+        abort(400, description=gettext("The form could not be read (it may be too old). Open the theme’s page again."))
     name, slug = theme.name, theme.document.slug
     try:
         untagged = themes.delete_theme(current_user, theme)
@@ -149,7 +150,15 @@ def delete_theme(theme_id: int):
         theme = _theme_or_404(theme_id)
         return _edit_page(theme, _filled_form(theme), error.status, str(error))
     db.session.commit()
-    flash(f"Theme “{name}” deleted; {untagged} comment{'' if untagged == 1 else 's'} untagged.", "success")
+    flash(
+        ngettext(
+            "Theme “%(name)s” deleted; %(num)d comment untagged.",
+            "Theme “%(name)s” deleted; %(num)d comments untagged.",
+            untagged,
+            name=name,
+        ),
+        "success",
+    )
     return redirect(url_for("moderation.themes_page", document=slug))
 
 
@@ -164,12 +173,12 @@ def tag_comments():
     raw_ids = [value.partition(":")[0] for value in request.form.getlist("comment_ids")]
     try:
         if not form.validate_on_submit():
-            raise ThemeError("The form could not be read (it may be too old). Nothing was tagged.")
+            raise ThemeError(gettext("The form could not be read (it may be too old). Nothing was tagged."))
         if not all(value.isascii() and value.isdigit() and len(value) <= ID_DIGITS for value in raw_ids):
-            raise ThemeError("Some of the selected comments are not valid. Nothing was tagged.")
-        theme_id = _form_id(form.theme_id.data, "a theme")
+            raise ThemeError(gettext("Some of the selected comments are not valid. Nothing was tagged."))
+        theme_id = _form_id(form.theme_id.data, gettext("Choose a theme from the list."))
         if theme_id is None:
-            raise ThemeError("Choose the theme to tag the selected comments with.")
+            raise ThemeError(gettext("Choose the theme to tag the selected comments with."))
         untagging = request.form.get("theme_action") == "untag"
         change = themes.untag if untagging else themes.tag
         result = change([int(value) for value in raw_ids], [theme_id], current_user)
@@ -178,6 +187,19 @@ def tag_comments():
         abort(error.status, description=str(error))
     theme = db.session.get(themes.Theme, theme_id)
     db.session.commit()
-    done = "untagged from" if untagging else "tagged with"
-    flash(f"{result.comments} comment{'' if result.comments == 1 else 's'} {done} “{theme.name}”.", "success")
+    if untagging:
+        message = ngettext(
+            "%(num)d comment untagged from “%(name)s”.",
+            "%(num)d comments untagged from “%(name)s”.",
+            result.comments,
+            name=theme.name,
+        )
+    else:
+        message = ngettext(
+            "%(num)d comment tagged with “%(name)s”.",
+            "%(num)d comments tagged with “%(name)s”.",
+            result.comments,
+            name=theme.name,
+        )
+    flash(message, "success")
     return redirect(back, 303)

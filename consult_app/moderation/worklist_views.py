@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from consult_app.extensions import db
@@ -65,7 +66,9 @@ def assign_comments():
     assignee_id = None if target == assignment.UNASSIGNED else worklist.parse_id(target)
     if selection is None or (target != assignment.UNASSIGNED and assignee_id is None):
         message = (
-            "Choose the comments and the person to assign them to." if selection else "The selection is not valid."
+            gettext("Choose the comments and the person to assign them to.")
+            if selection
+            else gettext("The selection is not valid.")
         )
         return _refused(message, 400)
     return _assign(selection, assignee_id, back)
@@ -85,19 +88,25 @@ def _assign(selection, assignee_id: int | None, back: str):
 
 def _refused(message: str, status: int):
     chosen = worklist.WorklistFilter.as_typed({})
-    return _page(chosen, None, f"Nothing was assigned. {message}", status)
+    return _page(chosen, None, gettext("Nothing was assigned. %(problem)s", problem=message), status)
 
 
 def _report(result: assignment.BulkResult, assignee_id: int | None) -> None:
     """One message per outcome, naming every comment."""
-    who = "nobody" if assignee_id is None else "you" if assignee_id == current_user.id else None
     if result.changed:
-        who = who or (result.changed[0].assignee.display_name if result.changed[0].assignee else "nobody")
-        flash(f"Assigned to {who}: {', '.join(c.reference for c in result.changed)}.", "success")
+        references = ", ".join(c.reference for c in result.changed)
+        assignee = result.changed[0].assignee
+        if assignee_id is None or assignee is None:
+            flash(gettext("Assigned to nobody: %(refs)s.", refs=references), "success")
+        elif assignee_id == current_user.id:
+            flash(gettext("Assigned to you: %(refs)s.", refs=references), "success")
+        else:
+            flash(gettext("Assigned to %(name)s: %(refs)s.", name=assignee.display_name, refs=references), "success")
     if result.unchanged:
-        flash(f"Already so, nothing to change: {', '.join(c.reference for c in result.unchanged)}.", "success")
+        references = ", ".join(c.reference for c in result.unchanged)
+        flash(gettext("Already so, nothing to change: %(refs)s.", refs=references), "success")
     for reference, reason in result.refused.items():
-        flash(f"{reference} was not assigned: {reason}.", "error")
+        flash(gettext("%(ref)s was not assigned: %(reason)s.", ref=reference, reason=reason), "error")
 
 
 @bp.post("/comments/<int:comment_id>/assignee")
@@ -109,5 +118,5 @@ def assign_comment(comment_id: int):
     selection = _selection([f"{comment_id}:{seen}"])
     assignee_id = None if target == assignment.UNASSIGNED else worklist.parse_id(target)
     if selection is None or (target != assignment.UNASSIGNED and assignee_id is None):
-        return _refused("Choose the person to assign the comment to.", 400)
+        return _refused(gettext("Choose the person to assign the comment to."), 400)
     return _assign(selection, assignee_id, back)

@@ -9,8 +9,11 @@ from consult_app.services import feeds
 
 
 def _atom(body: bytes) -> Response:
-    # The same for every reader: any cache may keep it for a minute (signed-in requests become private).
-    return Response(body, content_type=feeds.CONTENT_TYPE, headers={"Cache-Control": http_cache.PUBLIC})
+    # The same for every reader of a language: any cache may keep it for a minute (signed-in requests become
+    # private), keyed by what chose the language (i18n.select_language), as the HTML pages are.
+    response = Response(body, content_type=feeds.CONTENT_TYPE, headers={"Cache-Control": http_cache.PUBLIC})
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 @bp.get("/guidance/<slug>/versions.atom")

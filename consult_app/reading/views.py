@@ -1,10 +1,11 @@
 from flask import abort, current_app, render_template, request, send_from_directory
+from flask_babel import gettext
 from flask_login import current_user
 
 from consult_app import http_cache
 from consult_app.extensions import limiter
 from consult_app.permissions import can_comment
-from consult_app.reading import bp
+from consult_app.reading import bp, parts
 from consult_app.services import annotations, reading
 from consult_app.services.guidance import compare_versions
 from consult_app.services.privacy import privacy_notice
@@ -22,7 +23,7 @@ def _reading_is_never_rate_limited() -> bool:
 def _document_or_404(slug: str):
     document = reading.find_document(slug)
     if document is None:
-        abort(404, description=f"There is no guidance document called '{slug}'.")
+        abort(404, description=gettext("There is no guidance document called “%(slug)s”.", slug=slug))
     return document
 
 
@@ -53,7 +54,7 @@ def version(slug: str, number: int):
         document = _document_or_404(slug)
         old = reading.version_with_sections(document, number)
         if old is None:
-            abort(404, description=f"This document has no version {number}.")
+            abort(404, description=gettext("This document has no version %(number)s.", number=number))
         current = reading.version_with_sections(document)
         comparisons = compare_versions(old, current) if old.number != current.number else []
         return render_template(
@@ -66,7 +67,7 @@ def version(slug: str, number: int):
 def section_page_or_404(slug: str, key: str) -> reading.SectionPage:
     page = reading.section_page(_document_or_404(slug), key, current_user)
     if page is None:
-        abort(404, description=f"This document has no section '{key}'.")
+        abort(404, description=gettext("This document has no section “%(key)s”.", key=key))
     return page
 
 
@@ -74,12 +75,22 @@ def render_section(page: reading.SectionPage, form=None, preview_html: str | Non
     """The section page; the comments blueprint reuses it to show a preview or a form with errors."""
     from consult_app.comments.forms import CommentForm
 
+    empty_form = None
     if form is None and can_comment(current_user):
         # Only for those who may comment: a form puts a CSRF token in the session, and a visitor's page must
         # set no cookie, to be the same for every visitor (see http_cache).
         form = CommentForm(formdata=None)
-    annotated = annotations.annotate(page.section.html, page.threads)
-    html = render_template("reading/section.html", page=page, annotated=annotated, form=form, preview_html=preview_html)
+        empty_form = parts.empty_comment_form(page, form)  # the same for everyone but the token: kept (parts.py)
+    # The text with its margins and the published comments: shared between readers when they may be (parts.py).
+    annotated = parts.section_parts(page)
+    html = render_template(
+        "reading/section.html",
+        page=page,
+        annotated=annotated,
+        form=form,
+        empty_form=empty_form,
+        preview_html=preview_html,
+    )
     return html, status
 
 
@@ -89,6 +100,10 @@ def section(slug: str, key: str):
         html, _ = render_section(section_page_or_404(slug, key))
         return html
 
+    # A reviewer who sees what visitors see gets the page kept for every such reviewer, name and token put in.
+    kept = parts.reviewer_page(slug, key, render)
+    if kept is not None:
+        return kept
     return http_cache.reading_page(lambda: reading.section_fingerprint(slug, key), render)
 
 

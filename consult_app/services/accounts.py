@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import asdict, dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import generate_password_hash
 
 from consult_app import links
 from consult_app.extensions import db
+from consult_app.i18n import current_language, mail_language
 from consult_app.models import RespondentType, User
 from consult_app.models.comment import COMMAND_LINE
 from consult_app.models.types import LIKE_ESCAPE, contains_pattern, utcnow
@@ -63,7 +66,7 @@ def find_by_email(email: str) -> User | None:
 def create_account(email: str, password: str, profile: Profile, role: Role = Role.REVIEWER) -> User:
     """Create a confirmed account (command line, demo, tests); raise AccountError for a taken email or bad password."""
     if find_by_email(email) is not None:
-        raise AccountError(f"An account with the email {normalise_email(email)} already exists.")
+        raise AccountError(gettext("An account with the email %(email)s already exists.", email=normalise_email(email)))
     _check_password(password, email, profile.display_name)
     user = _new_user(email, password, profile, role)
     user.email_confirmed_at = utcnow()
@@ -79,11 +82,15 @@ def register(email: str, password: str, profile: Profile, next_url: str | None =
         # Spend the same hashing time as a new account would, so timing does not tell either.
         User(password_hash="").set_password(password)
         link = links.external_url("auth.request_reset")
+        # In the language of this request, not the account's: whoever just tried to register (most likely the
+        # owner, who forgot) is reading in it now, and an old account's saved language may be only the default.
         mail.send_template(existing.email, "mail/already_registered.txt", user=existing, link=link)
         return
     _check_password(password, email, profile.display_name)
     user = _new_user(email, password, profile, Role.REVIEWER)
     user.privacy_accepted_at = utcnow()
+    # The language the person registered in: their mail follows it (the header's switcher changes it later).
+    user.language = current_language()
     db.session.flush()
     resend_confirmation(user, next_url)
 
@@ -114,9 +121,11 @@ def account_for_confirmation(token: str) -> User:
     payload = tokens.read_token(tokens.CONFIRM_EMAIL, token) or {}
     user = user_in(payload)
     if user is None or not user.active or user.email != payload.get("email"):
-        raise AccountError("This confirmation link is not valid or has expired. Register again to get a new one.")
+        raise AccountError(
+            gettext("This confirmation link is not valid or has expired. Register again to get a new one.")
+        )
     if user.email_confirmed_at is not None:
-        raise AlreadyConfirmedError("Your email address is already confirmed. Please log in.")
+        raise AlreadyConfirmedError(gettext("Your email address is already confirmed. Please log in."))
     return user
 
 
@@ -128,7 +137,7 @@ def confirm_email(token: str) -> User:
         update(User).where(User.id == user.id, User.email_confirmed_at.is_(None)).values(email_confirmed_at=utcnow())
     )
     if confirmed.rowcount != 1:
-        raise AlreadyConfirmedError("Your email address is already confirmed. Please log in.")
+        raise AlreadyConfirmedError(gettext("Your email address is already confirmed. Please log in."))
     log.info("email confirmed: user=%r", user.id)
     return user
 
@@ -171,9 +180,10 @@ def _count_failure(email: str, user: User | None) -> None:
         log.warning("log-ins locked after repeated failures: unknown account=%s", throttle.account_key(email))
         return
     log.warning("log-ins locked after repeated failures: user=%r", user.id)
-    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    minutes = max(1, math.ceil(current_app.config["LOGIN_LOCK_MINUTES"]))  # whole minutes, for the mail's plurals
     link = links.external_url("auth.request_reset")
-    mail.send_template(user.email, "mail/account_locked.txt", user=user, minutes=minutes, link=link)
+    language = mail_language(user)
+    mail.send_template(user.email, "mail/account_locked.txt", language=language, user=user, minutes=minutes, link=link)
 
 
 def record_login(user: User) -> None:
@@ -190,7 +200,7 @@ def resend_confirmation(user: User, next_url: str | None = None) -> None:
         payload["next"] = next_url
     token = tokens.make_token(tokens.CONFIRM_EMAIL, payload)
     link = links.external_url("auth.confirm_email", token=token)
-    mail.send_template(user.email, "mail/confirm_email.txt", user=user, link=link)
+    mail.send_template(user.email, "mail/confirm_email.txt", language=mail_language(user), user=user, link=link)
 
 
 def confirmation_next(token: str) -> str | None:
@@ -217,7 +227,7 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.make_token(tokens.RESET_PASSWORD, {"user": user.id, "hash": _fingerprint(user)})
     link = links.external_url("auth.reset_password", token=token)
-    mail.send_template(user.email, "mail/reset_password.txt", user=user, link=link)
+    mail.send_template(user.email, "mail/reset_password.txt", language=mail_language(user), user=user, link=link)
 
 
 def user_for_reset(token: str) -> User:
@@ -226,7 +236,7 @@ def user_for_reset(token: str) -> User:
     user = user_in(payload)
     # The fingerprint of the password hash changes with the password, so a used link stops working.
     if user is None or not user.active or payload.get("hash") != _fingerprint(user):
-        raise AccountError("This reset link has expired or has already been used. Ask for a new one.")
+        raise AccountError(gettext("This reset link has expired or has already been used. Ask for a new one."))
     return user
 
 
@@ -244,7 +254,7 @@ def reset_password(token: str, new_password: str) -> User:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Change the password; every session of the account ends (the view gives the person a new one)."""
     if not user.check_password(current_password):
-        raise AccountError("Your current password is not right.")
+        raise AccountError(gettext("Your current password is not right."))
     _set_new_password(user, new_password)
 
 
@@ -317,7 +327,7 @@ def set_active(actor: User, target: User, active: bool) -> None:
 def _check_manageable(actor: User, target: User) -> None:
     # Admins cannot demote or deactivate themselves here, so the last admin can never remove the last admin.
     if not can_manage_account(actor, target):
-        raise AccountError("You cannot change your own role or deactivate your own account here.")
+        raise AccountError(gettext("You cannot change your own role or deactivate your own account here."))
 
 
 def set_role_by_email(email: str, role: Role) -> tuple[User, bool]:
@@ -325,7 +335,7 @@ def set_role_by_email(email: str, role: Role) -> tuple[User, bool]:
     and whether its role changed."""
     user = find_by_email(email)
     if user is None:
-        raise AccountError(f"There is no account with the email {normalise_email(email)}.")
+        raise AccountError(gettext("There is no account with the email %(email)s.", email=normalise_email(email)))
     return user, _change_role(None, user, role)
 
 
@@ -355,6 +365,7 @@ def export_data(user: User) -> dict:
             "organisation": user.organisation,
             "respondent_type": user.respondent_type,
             "country": user.country,
+            "language": user.language,
             "role": user.role,
             "created_at": user.created_at.isoformat(),
             "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
@@ -373,7 +384,7 @@ def delete_account(user: User, password: str) -> None:
     what the person wrote (comments keep their text under "Deleted account"); then the account row goes.
     """
     if not user.check_password(password):
-        raise AccountError("Your password is not right; your account was not deleted.")
+        raise AccountError(gettext("Your password is not right; your account was not deleted."))
     account_deleting.send(user)
     sessions.end_all(user)  # the foreign key would cascade too; this says so where it happens
     log.info("account deleted: user=%r", user.id)

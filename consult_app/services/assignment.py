@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from consult_app.extensions import db
 from consult_app.models import Comment, ModerationEvent, User
-from consult_app.models.comment import DELETED_ACCOUNT, MAX_ID
+from consult_app.models.comment import MAX_ID
 from consult_app.permissions import Role, can_moderate
 from consult_app.services.moderation import record_event
 
@@ -67,19 +68,19 @@ def assign(
     `expected` maps a comment id to the assignee the person saw; a comment whose assignee differs now was
     changed meanwhile and is refused, so one person's bulk action never silently undoes another's."""
     if not can_moderate(actor):
-        raise AssignmentError("Only moderators assign comments.", 403)
+        raise AssignmentError(gettext("Only moderators assign comments."), 403)
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
-        raise AssignmentError("Select at least one comment.")
+        raise AssignmentError(gettext("Select at least one comment."))
     if len(ids) > BULK_MAX or not all(0 < comment_id <= MAX_ID for comment_id in ids):
-        raise AssignmentError(f"Select between 1 and {BULK_MAX} comments.")
+        raise AssignmentError(gettext("Select between 1 and %(max)d comments.", max=BULK_MAX))
     assignee = _assignee(assignee_id)
     found = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids)))}
     result = BulkResult()
     for comment_id in ids:
         comment = found.get(comment_id)
         if comment is None:
-            result.refused[Comment.reference_of(comment_id)] = "there is no such comment"
+            result.refused[Comment.reference_of(comment_id)] = gettext("there is no such comment")
             continue
         seen = (expected or {}).get(comment_id, comment.assignee_id)
         _assign_one(comment, assignee, actor, seen, result)
@@ -92,14 +93,14 @@ def _assignee(assignee_id: int | None) -> User | None:
         return None
     assignee = db.session.get(User, assignee_id) if 0 < assignee_id <= MAX_ID else None
     if assignee is None or not assignee.active or not can_moderate(assignee):
-        raise AssignmentError("Comments can be assigned only to an active moderator or administrator.")
+        raise AssignmentError(gettext("Comments can be assigned only to an active moderator or administrator."))
     return assignee
 
 
 def _assign_one(comment: Comment, assignee: User | None, actor: User, seen: int | None, result: BulkResult) -> None:
     new_id = assignee.id if assignee else None
     if comment.assignee_id != seen:
-        result.refused[comment.reference] = "someone assigned it meanwhile; look at it again"
+        result.refused[comment.reference] = gettext("someone assigned it meanwhile; look at it again")
         return
     if comment.assignee_id == new_id:
         result.unchanged.append(comment)
@@ -111,7 +112,7 @@ def _assign_one(comment: Comment, assignee: User | None, actor: User, seen: int 
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:  # changed between our read and our write
-        result.refused[comment.reference] = "someone assigned it meanwhile; look at it again"
+        result.refused[comment.reference] = gettext("someone assigned it meanwhile; look at it again")
         return
     db.session.refresh(comment)
     # Ids only, no names: the trail must not keep the name of a staff account that is later deleted.
@@ -128,17 +129,20 @@ def _value(assignee_id: int | None) -> str:
 
 
 def describe(event: ModerationEvent) -> str:
-    """An "assignee" event in words, with the accounts' names as they are now ("Deleted account" when gone)."""
+    """An "assignee" event in words, with the accounts' names as they are now ("Deleted account" when gone),
+    in the reader's language."""
     names = {str(user.id): user.display_name for user in _accounts(event.from_value, event.to_value)}
 
     def name(value: str | None) -> str:
-        return names.get(value or "", DELETED_ACCOUNT)
+        return names.get(value or "") or gettext("Deleted account")
 
     if event.to_value == UNASSIGNED:
-        return f"Assignment to {name(event.from_value)} taken off"
+        return gettext("Assignment to %(name)s taken off", name=name(event.from_value))
     if event.from_value in (None, UNASSIGNED):
-        return f"Assigned to {name(event.to_value)}"
-    return f"Assigned to {name(event.to_value)} instead of {name(event.from_value)}"
+        return gettext("Assigned to %(name)s", name=name(event.to_value))
+    return gettext(
+        "Assigned to %(name)s instead of %(before)s", name=name(event.to_value), before=name(event.from_value)
+    )
 
 
 def _accounts(*values: str | None) -> list[User]:

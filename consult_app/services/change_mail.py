@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from consult_app import links
 from consult_app.extensions import db
+from consult_app.i18n import mail_language
 from consult_app.models import Comment, CommentStatus, Document, User, Version
 from consult_app.services import mail
 from consult_app.services.guidance import LoadReport, SectionComparison, compare_versions, get_version
@@ -65,6 +66,7 @@ def tell_reviewers(document: Document, version: Version, comparisons: list[Secti
         queued += mail.send_template(
             users[user_id].email,
             "mail/version_changes.txt",
+            language=mail_language(users[user_id]),
             user=users[user_id],
             document=document,
             version=version,

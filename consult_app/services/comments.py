@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal, gettext, ngettext
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from consult_app.extensions import db
+from consult_app.i18n import current_language
 from consult_app.models import Comment, CommentKind, CommentStatus, ConsultationState, Document, Publication, Section
 from consult_app.models.comment import BODY_MAX, PUBLIC, QUOTE_MAX
 from consult_app.models.types import utcnow
@@ -65,6 +67,9 @@ def create_comment(author, document: Document, section: Section, draft: Draft) -
         section_key=section.key,
         author_id=author.id,
         parent_id=parent.id if parent else None,
+        # The interface language it was written in (exported as the response log's `language`); "en" outside
+        # a request (the demo, the command line).
+        language=current_language(),
         **values,
     )
     db.session.add(comment)
@@ -90,7 +95,7 @@ def check_editable(author, comment: Comment) -> None:
         return
     _check_own_pending(author, comment)
     _check_can_write(author, comment.document)
-    raise CommentError("You cannot change this comment.", status=403)  # only if the checks above fell behind
+    raise CommentError(gettext("You cannot change this comment."), status=403)  # only if the checks above fell behind
 
 
 def section_of(comment: Comment) -> Section:
@@ -104,7 +109,7 @@ def withdraw_comment(author, comment: Comment) -> None:
     """Withdraw a pending comment of one's own (permissions.may_withdraw), also after the consultation closed."""
     if not may_withdraw(author, comment):
         _check_own_pending(author, comment)
-        raise CommentError("You cannot withdraw this comment.", status=403)
+        raise CommentError(gettext("You cannot withdraw this comment."), status=403)
     comment.status = CommentStatus.WITHDRAWN.value
     db.session.flush()
 
@@ -119,39 +124,54 @@ def preview(author, document: Document, section: Section, draft: Draft) -> str:
 
 def _check_can_write(author, document: Document) -> None:
     if not can_comment(author):
-        raise CommentError("You need to be logged in, with an active account, to comment.", status=403)
+        raise CommentError(gettext("You need to be logged in, with an active account, to comment."), status=403)
     state = document.consultation_state()
-    if state is not ConsultationState.OPEN:
-        message = {
-            ConsultationState.UPCOMING: "The consultation has not opened yet.",
-            ConsultationState.CLOSED: "The consultation has closed; comments can no longer be sent or changed.",
-        }.get(state, "This document is not open for comments.")
+    if state is ConsultationState.UPCOMING:
+        raise CommentError(gettext("The consultation has not opened yet."), status=403)
+    if state is ConsultationState.CLOSED:
+        message = gettext("The consultation has closed; comments can no longer be sent or changed.")
         raise CommentError(message, status=403)
+    if state is not ConsultationState.OPEN:
+        raise CommentError(gettext("This document is not open for comments."), status=403)
 
 
 def _check_own_pending(author, comment: Comment) -> None:
     if not can_comment(author) or comment.author_id != author.id:
-        raise CommentError("You can only change your own comments.", status=403)
+        raise CommentError(gettext("You can only change your own comments."), status=403)
     if comment.status != CommentStatus.PENDING.value:
-        raise CommentError("Only comments awaiting moderation can be changed or withdrawn.", status=409)
+        raise CommentError(gettext("Only comments awaiting moderation can be changed or withdrawn."), status=409)
 
 
 def _checked(draft: Draft, section: Section) -> dict:
     """Validated column values for a draft; raise CommentError naming the field at fault."""
     body = draft.body.strip()
     if not body:
-        raise CommentError("Write your comment.", "body")
+        raise CommentError(gettext("Write your comment."), "body")
     if len(body) > BODY_MAX:
-        raise CommentError(f"Your comment is {len(body):,} characters long; the limit is {BODY_MAX:,}.", "body")
+        message = ngettext(
+            "Your comment is %(length)s characters long; the limit is %(limit)s.",
+            "Your comment is %(length)s characters long; the limit is %(limit)s.",
+            len(body),
+            length=format_decimal(len(body)),
+            limit=format_decimal(BODY_MAX),
+        )
+        raise CommentError(message, "body")
     if draft.kind not in set(CommentKind):
-        raise CommentError("Choose what kind of comment this is.", "kind")
+        raise CommentError(gettext("Choose what kind of comment this is."), "kind")
     if draft.publication not in set(Publication):
-        raise CommentError("Choose who may see your comment.", "publication")
+        raise CommentError(gettext("Choose who may see your comment."), "publication")
     quote = normalise_space(draft.quote)
     if len(quote) > QUOTE_MAX:
-        raise CommentError(f"Quote at most {QUOTE_MAX:,} characters of the section.", "quote")
+        message = ngettext(
+            "Quote at most %(limit)s character of the section.",
+            "Quote at most %(limit)s characters of the section.",
+            QUOTE_MAX,
+            limit=format_decimal(QUOTE_MAX),
+        )
+        raise CommentError(message, "quote")
     if quote and quote not in normalise_space(html_to_text(section.html)):
-        raise CommentError("The quoted passage is not in this section. Copy it exactly from the text.", "quote")
+        message = gettext("The quoted passage is not in this section. Copy it exactly from the text.")
+        raise CommentError(message, "quote")
     return {
         "body_md": body,
         "body_html": _body_html(body),
@@ -164,8 +184,14 @@ def _checked(draft: Draft, section: Section) -> dict:
 def _body_html(body: str) -> str:
     try:
         return render_comment(body)
-    except NestingError as error:  # a comment nobody writes by hand, refused before it costs time to show
-        raise CommentError(f"Your comment has {error}; flatten it to at most {MAX_NESTING}.", "body") from None
+    except NestingError:  # a comment nobody writes by hand, refused before it costs time to show
+        # The whole sentence here (NestingError's own words are an English phrase, for the command line).
+        message = gettext(
+            "Your comment has quotes, lists or emphasis nested more than %(limit)d levels deep; "
+            "flatten it to at most %(limit)d.",
+            limit=MAX_NESTING,
+        )
+        raise CommentError(message, "body") from None
 
 
 def _checked_parent(parent_id: int | None, document: Document, key: str) -> Comment | None:
@@ -173,13 +199,13 @@ def _checked_parent(parent_id: int | None, document: Document, key: str) -> Comm
         return None
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.document_id != document.id or parent.section_key != key:
-        raise CommentError("You can only reply to a comment on this section.", "parent_id")
+        raise CommentError(gettext("You can only reply to a comment on this section."), "parent_id")
     # Published means approved and public: a private comment is for the drafting team, and a public reply to
     # it would show under nothing (or, if accepted, tell anyone guessing ids that it exists).
     if parent.status != CommentStatus.APPROVED.value or not parent.is_public:
-        raise CommentError("You can only reply to a published comment.", "parent_id")
+        raise CommentError(gettext("You can only reply to a published comment."), "parent_id")
     if parent.parent_id is not None:
-        raise CommentError("Replies go under the comment itself, not under another reply.", "parent_id")
+        raise CommentError(gettext("Replies go under the comment itself, not under another reply."), "parent_id")
     return parent
 
 
@@ -285,6 +311,7 @@ def _on_account_exporting(user) -> dict:
                 "comment": c.body_md,
                 "publication": c.publication,
                 "status": c.status,
+                "language": c.language,
                 "created_at": c.created_at.isoformat(),
             }
             for c in own_comments(user)

@@ -11,6 +11,8 @@ Who runs the consultation (`organiser`, `contact`), why (`why`), what becomes of
 
 Pure functions over the parsed YAML, like the rest of guidance_source: a bad value is a GuidanceError naming
 the file and the line of the value (found in YAML's own node tree, so a step deep in the list is named exactly).
+The messages are in the reader's language (an administrator's upload; English on the command line); the
+front matter's own words ('timeline', 'date', 'step') stay as they are written in the file.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from datetime import date, datetime
 
 import yaml
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext, ngettext
 
 from consult_app.models.document import CONTACT_MAX, ORGANISER_MAX
-from consult_app.models.types import UNSTORABLE, is_storable
+from consult_app.models.types import is_storable
 from consult_app.services.guidance_errors import GuidanceError
 
 PROSE_KEYS = ("why", "how_responses_are_used", "what_happens_next")
@@ -36,7 +39,6 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 # Four-digit years, so that the ISO texts sort in date order.
 MIN_STEP_YEAR, MAX_STEP_YEAR = 1000, 9998
-DATE_HINT = "a day such as 2027-09-30 or a month such as 2027-09"
 
 
 @dataclass
@@ -99,10 +101,17 @@ def check_details(meta: dict, front_matter: str, path: str) -> ConsultationDetai
 
 def _text(value: object, key: str, line: int, path: str) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise GuidanceError(path, line, f"'{key}' must be text")
+        raise GuidanceError(path, line, gettext("'%(key)s' must be text", key=key))
     text = str(value)
     if not is_storable(text):
-        raise GuidanceError(path, line, f"'{key}' contains {UNSTORABLE}")
+        # models.types.UNSTORABLE, in a whole sentence of the reader's language.
+        raise GuidanceError(
+            path,
+            line,
+            gettext(
+                "'%(key)s' contains the NUL character (U+0000) or a lone surrogate (bytes that are not UTF-8)", key=key
+            ),
+        )
     return text
 
 
@@ -111,7 +120,7 @@ def _line_of_text(meta: dict, key: str, limit: int, lines: _Lines, path: str) ->
         return ""
     text = " ".join(_text(meta[key], key, lines.key(key), path).split())
     if len(text) > limit:
-        raise GuidanceError(path, lines.key(key), f"'{key}' is longer than {limit} characters")
+        raise GuidanceError(path, lines.key(key), _too_long(key, limit))
     return text
 
 
@@ -123,8 +132,14 @@ def _prose(meta: dict, key: str, lines: _Lines, path: str) -> str:
     paragraphs = [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", text)]
     text = "\n\n".join(part for part in paragraphs if part)
     if len(text) > PROSE_MAX:
-        raise GuidanceError(path, lines.key(key), f"'{key}' is longer than {PROSE_MAX} characters")
+        raise GuidanceError(path, lines.key(key), _too_long(key, PROSE_MAX))
     return text
+
+
+def _too_long(key: str, limit: int) -> str:
+    return ngettext(
+        "'%(key)s' is longer than %(num)d character", "'%(key)s' is longer than %(num)d characters", limit, key=key
+    )
 
 
 def _contact(value: object, lines: _Lines, path: str) -> str:
@@ -135,9 +150,10 @@ def _contact(value: object, lines: _Lines, path: str) -> str:
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
-        raise GuidanceError(path, line, f"'contact' must be an email address ({error})") from None
+        message = gettext("'contact' must be an email address (%(error)s)", error=str(error))
+        raise GuidanceError(path, line, message) from None
     if len(address) > CONTACT_MAX:
-        raise GuidanceError(path, line, f"'contact' is longer than {CONTACT_MAX} characters")
+        raise GuidanceError(path, line, _too_long("contact", CONTACT_MAX))
     return address
 
 
@@ -146,18 +162,25 @@ def _timeline(value: object, lines: _Lines, path: str) -> list[dict[str, str]]:
         return []
     if not isinstance(value, list) or not value:
         raise GuidanceError(
-            path, lines.key("timeline"), "'timeline' must be a list of steps, each with 'date' and 'step'"
+            path, lines.key("timeline"), gettext("'timeline' must be a list of steps, each with 'date' and 'step'")
         )
     if len(value) > STEPS_MAX:
-        raise GuidanceError(path, lines.key("timeline"), f"'timeline' has more than {STEPS_MAX} steps")
+        message = ngettext("'timeline' has more than %(num)d step", "'timeline' has more than %(num)d steps", STEPS_MAX)
+        raise GuidanceError(path, lines.key("timeline"), message)
     steps = [_step(item, index, lines, path) for index, item in enumerate(value)]
     for index in range(1, len(steps)):
         if steps[index]["date"] < steps[index - 1]["date"]:
             raise GuidanceError(
                 path,
                 lines.item("timeline", index, "date"),
-                f"timeline step {index + 1} ({steps[index]['date']}) comes before step {index} "
-                f"({steps[index - 1]['date']}): list the steps in date order",
+                gettext(
+                    "timeline step %(later)d (%(later_date)s) comes before step %(earlier)d (%(earlier_date)s): "
+                    "list the steps in date order",
+                    later=index + 1,
+                    later_date=steps[index]["date"],
+                    earlier=index,
+                    earlier_date=steps[index - 1]["date"],
+                ),
             )
     return steps
 
@@ -165,21 +188,31 @@ def _timeline(value: object, lines: _Lines, path: str) -> list[dict[str, str]]:
 def _step(item: object, index: int, lines: _Lines, path: str) -> dict[str, str]:
     line = lines.item("timeline", index)
     if not isinstance(item, dict) or set(item) != STEP_KEYS:
-        raise GuidanceError(path, line, f"timeline step {index + 1} must have exactly 'date' and 'step'")
+        message = gettext("timeline step %(number)d must have exactly 'date' and 'step'", number=index + 1)
+        raise GuidanceError(path, line, message)
     when = _step_date(item["date"], index, lines.item("timeline", index, "date"), path)
     step_line = lines.item("timeline", index, "step")
     text = " ".join(_text(item["step"], "step", step_line, path).split())
     if not text:
-        raise GuidanceError(path, step_line, f"timeline step {index + 1} says nothing: write what happens")
+        message = gettext("timeline step %(number)d says nothing: write what happens", number=index + 1)
+        raise GuidanceError(path, step_line, message)
     if len(text) > STEP_MAX:
-        raise GuidanceError(path, step_line, f"timeline step {index + 1} is longer than {STEP_MAX} characters")
+        message = ngettext(
+            "timeline step %(number)d is longer than %(num)d character",
+            "timeline step %(number)d is longer than %(num)d characters",
+            STEP_MAX,
+            number=index + 1,
+        )
+        raise GuidanceError(path, step_line, message)
     return {"date": when, "step": text}
 
 
 def _step_date(value: object, index: int, line: int, path: str) -> str:
     """ISO text of a day (2027-09-30) or a month (2027-09). YAML reads an unquoted day as a date and a month as
     text; a time of day is refused, since a step is planned for a day, not a minute."""
-    problem = f"timeline step {index + 1}: 'date' must be {DATE_HINT}"
+    problem = gettext(
+        "timeline step %(number)d: 'date' must be a day such as 2027-09-30 or a month such as 2027-09", number=index + 1
+    )
     if isinstance(value, datetime) or not isinstance(value, date | str):
         raise GuidanceError(path, line, problem)
     text = value.isoformat() if isinstance(value, date) else value.strip()
@@ -193,7 +226,11 @@ def _step_date(value: object, index: int, line: int, path: str) -> str:
     except ValueError:  # also a month 13 or a 30 February
         raise GuidanceError(path, line, problem) from None
     if not MIN_STEP_YEAR <= day.year <= MAX_STEP_YEAR:
-        raise GuidanceError(
-            path, line, f"timeline step {index + 1}: 'date' must be in the years {MIN_STEP_YEAR} to {MAX_STEP_YEAR}"
+        problem = gettext(
+            "timeline step %(number)d: 'date' must be in the years %(first)d to %(last)d",
+            number=index + 1,
+            first=MIN_STEP_YEAR,
+            last=MAX_STEP_YEAR,
         )
+        raise GuidanceError(path, line, problem)
     return text

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult_app.extensions import db
@@ -29,7 +31,7 @@ from consult_app.models import (
     User,
     Version,
 )
-from consult_app.models.comment import DELETED_ACCOUNT
+from consult_app.models.comment import DELETED_ACCOUNT  # noqa: F401 - its English form, imported from here
 from consult_app.services.comments import published
 from consult_app.services.counts import SectionCounts, staff_counts
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 STATUSES: tuple[str, ...] = tuple(status.value for status in CommentStatus)
 KINDS: tuple[str, ...] = tuple(kind.value for kind in CommentKind)
-REMOVED_SECTIONS = "Sections removed from the document"
+REMOVED_SECTIONS = _l("Sections removed from the document")
 
 
 class UnknownDocumentError(LookupError):
@@ -330,7 +332,8 @@ def _section_rows(
 def _respondent_bars(counts: dict[str | None, int]) -> list[tuple[str, int]]:
     """Every respondent type, zeros included, then the deleted accounts."""
     bars = [(kind.label, counts.get(kind.value, 0)) for kind in RespondentType]
-    return [*bars, (DELETED_ACCOUNT, counts.get(None, 0))]
+    # DELETED_ACCOUNT in the reader's language (written out, so that the catalogue extracts it).
+    return [*bars, (gettext("Deleted account"), counts.get(None, 0))]
 
 
 def week_label(day: date) -> str:
@@ -371,11 +374,14 @@ def describe_duration(duration: timedelta | None) -> str:
         return ""
     minutes = int(duration.total_seconds() // 60)
     if minutes < 1:
-        return "less than a minute"
+        return gettext("less than a minute")
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    parts = [
+        (days, lambda n: ngettext("%(num)d day", "%(num)d days", n)),
+        (hours, lambda n: ngettext("%(num)d hour", "%(num)d hours", n)),
+        (minutes, lambda n: ngettext("%(num)d minute", "%(num)d minutes", n)),
+    ]
     # The largest unit and the one just below it: "2 days 5 minutes" would suggest a precision not meant.
     first = next(index for index, (amount, _) in enumerate(parts) if amount)
-    shown = [f"{amount} {unit}{'' if amount == 1 else 's'}" for amount, unit in parts[first : first + 2] if amount]
-    return " ".join(shown)
+    return " ".join(words(amount) for amount, words in parts[first : first + 2] if amount)

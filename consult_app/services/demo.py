@@ -113,7 +113,8 @@ def build(guidance_paths) -> DemoReport:
     rng = random.Random(2026)  # noqa: S311 - sample data, the same every time; nothing secret
 
     count = 0
-    for document in db.session.scalars(select(Document)).all():
+    # The sample comments are in English, on the originals; a translation (guidance/*.fr.md) starts with none.
+    for document in db.session.scalars(select(Document).where(Document.translation_of.is_(None))).all():
         count += _comment_on(document, people, staff[Role.MODERATOR])
     _spread_over_past_weeks(rng)
     accounts_list = [(email, role.value, password) for email, _, role, password in STAFF]

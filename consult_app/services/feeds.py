@@ -10,12 +10,15 @@ subscribe early.
 from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult_app import links
 from consult_app.extensions import db
+from consult_app.i18n import current_language
 from consult_app.labels import label, section_label
 from consult_app.models import Comment, CommentStatus, Document, Publication, Section, Version
 from consult_app.models.comment import PUBLIC
@@ -24,17 +27,19 @@ from consult_app.services.guidance import compare_versions
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 # Feed readers poll; the newest responses are what they need, not every response of a large consultation.
 RESPONSES_MAX = 200
-CHANGE_WORDS = {"changed": "changed", "added": "new section", "removed": "removed"}
+# How the feed names a section's change: "1. Introduction: changed" (lower case, after the section's name).
+CHANGE_WORDS = {"changed": _l("changed"), "added": _l("new section"), "removed": _l("removed")}
 
 
-def _feed(document: Document, what: str, endpoint: str) -> FeedGenerator:
+def _feed(document: Document, title: str, endpoint: str) -> FeedGenerator:
+    """A feed in the reader's language (feed_views says `Vary` on what chose it); `title` is its whole title."""
     feed = FeedGenerator()
     feed.id(links.external_url(endpoint, slug=document.slug))
-    feed.title(f"{document.title}: {what}")
+    feed.title(title)
     feed.author({"name": document.organiser or "Consult"})
     feed.link(href=links.external_url(endpoint, slug=document.slug), rel="self", type="application/atom+xml")
     feed.link(href=links.external_url("reading.document", slug=document.slug), rel="alternate", type="text/html")
-    feed.language("en")
+    feed.language(current_language())
     return feed
 
 
@@ -48,8 +53,8 @@ def versions_feed(document: Document) -> bytes:
             .order_by(Version.number)
         )
     )
-    feed = _feed(document, "versions", "reading.versions_feed")
-    feed.subtitle(f"New versions of the draft guidance “{document.title}”.")
+    feed = _feed(document, gettext("%(title)s: versions", title=document.title), "reading.versions_feed")
+    feed.subtitle(gettext("New versions of the draft guidance “%(title)s”.", title=document.title))
     feed.updated(versions[-1].loaded_at)
     for previous, version in reversed(list(zip([None, *versions], versions, strict=False))):
         _version_entry(feed.add_entry(order="append"), document, previous, version)
@@ -59,25 +64,33 @@ def versions_feed(document: Document) -> bytes:
 def _version_entry(entry, document: Document, previous: Version | None, version: Version) -> None:
     page = links.external_url("reading.version", slug=document.slug, number=version.number)
     entry.id(page)
-    entry.title(f"Version {version.number}")
+    entry.title(gettext("Version %(number)s", number=version.number))
     entry.updated(version.loaded_at)
     entry.published(version.loaded_at)
     if previous is None:
         entry.link(href=page, rel="alternate", type="text/html")
         sections = "".join(f"<li>{escape(section_label(s.number, s.title))}</li>" for s in version.sections)
-        entry.content(f"<p>The first version, with these sections:</p><ul>{sections}</ul>", type="html")
+        first = escape(gettext("The first version, with these sections:"))
+        entry.content(f"<p>{first}</p><ul>{sections}</ul>", type="html")
         return
     # The older version's page shows, per section, what changed in the versions after it.
     differences = links.external_url("reading.version", slug=document.slug, number=previous.number)
     entry.link(href=differences, rel="alternate", type="text/html")
     changes = [c for c in compare_versions(previous, version) if c.status != "unchanged"]
     items = "".join(_change_item(c) for c in changes)
-    entry.content(f"<p>Changes from version {previous.number}:</p><ul>{items}</ul>", type="html")
+    heading = escape(gettext("Changes from version %(number)s:", number=previous.number))
+    entry.content(f"<p>{heading}</p><ul>{items}</ul>", type="html")
 
 
 def _change_item(comparison) -> str:
     section = comparison.new or comparison.old
-    text = f"{escape(section_label(section.number, comparison.title))}: {CHANGE_WORDS[comparison.status]}"
+    text = escape(
+        gettext(
+            "%(section)s: %(change)s",
+            section=section_label(section.number, comparison.title),
+            change=CHANGE_WORDS[comparison.status],
+        )
+    )
     note = comparison.new.change_note_html if comparison.new is not None else None
     # change_note_html came out of text.render_comment: sanitised HTML, the only HTML put in unescaped.
     return f"<li>{text}{f'<div>{note}</div>' if note else ''}</li>"
@@ -86,8 +99,8 @@ def _change_item(comparison) -> str:
 def responses_feed(document: Document) -> bytes:
     """The published responses, newest first: each approved public comment with a disposition. An anonymous
     author is never named; a private comment is never listed."""
-    feed = _feed(document, "responses to comments", "reading.responses_feed")
-    feed.subtitle(f"The drafting team's responses to public comments on “{document.title}”.")
+    feed = _feed(document, gettext("%(title)s: responses to comments", title=document.title), "reading.responses_feed")
+    feed.subtitle(gettext("The drafting team’s responses to public comments on “%(title)s”.", title=document.title))
     published_at = document.responses_published_at
     comments = _published_responses(document) if published_at else []
     latest = max([published_at, *(comment.responded_at for comment in comments)]) if published_at else None
@@ -137,8 +150,9 @@ def _response_entry(entry, document: Document, comment: Comment, current_keys: s
         entry.author({"name": comment.author.display_name})
     response = f"<p>{escape(comment.response)}</p>" if comment.response else ""
     # body_html came out of text.render_comment when the comment was written.
+    decided = escape(gettext("Disposition: %(disposition)s", disposition=disposition))
+    introduced = escape(gettext("The comment:"))
     entry.content(
-        f"<p><strong>Disposition: {escape(disposition)}</strong></p>{response}"
-        f"<p>The comment:</p><blockquote>{comment.body_html}</blockquote>",
+        f"<p><strong>{decided}</strong></p>{response}<p>{introduced}</p><blockquote>{comment.body_html}</blockquote>",
         type="html",
     )

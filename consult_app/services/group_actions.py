@@ -12,10 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from consult_app.labels import label
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from consult_app.models import Comment, CommentStatus, Disposition, SimilarGroup, User
 from consult_app.permissions import can_decide, can_moderate, can_respond
 from consult_app.services import moderation, similarity
+
+# Why a member was left alone, by its status: whole phrases, since word order and agreement differ by language.
+ALREADY = {
+    CommentStatus.APPROVED.value: _l("already approved"),
+    CommentStatus.REJECTED.value: _l("already rejected"),
+    CommentStatus.WITHDRAWN.value: _l("already withdrawn"),
+}
 
 
 class GroupError(ValueError):
@@ -39,13 +48,13 @@ class GroupResult:
 def group_or_error(group_id: int) -> SimilarGroup:
     group = similarity.get_group(group_id)
     if group is None:
-        raise GroupError(f"There is no group {group_id}: a rebuild may have replaced it.", 404)
+        raise GroupError(gettext("There is no group %(number)d: a rebuild may have replaced it.", number=group_id), 404)
     return group
 
 
 def _members(moderator: User, group_id: int) -> list[Comment]:
     if not can_moderate(moderator):
-        raise GroupError("Only moderators act on groups of comments.", 403)
+        raise GroupError(gettext("Only moderators act on groups of comments."), 403)
     group_or_error(group_id)
     return similarity.group_members(group_id)
 
@@ -58,16 +67,16 @@ def decide_all(moderator: User, group_id: int, decision: str, reason: str | None
     result = GroupResult()
     for comment in members:
         if not can_decide(moderator, comment):
-            result.skipped.append((comment, "your own comment"))
+            result.skipped.append((comment, gettext("your own comment")))
         elif comment.status != CommentStatus.PENDING.value:
-            result.skipped.append((comment, f"already {label('status', comment.status).lower()}"))
+            result.skipped.append((comment, str(ALREADY.get(comment.status, comment.status))))
         else:
             try:
                 result.done.append(moderation.decide(moderator, comment.id, decision, reason, note))
             except moderation.ModerationError as error:
                 if error.status != 409:  # not a race with another moderator: the request itself is wrong
                     raise
-                result.skipped.append((comment, "just decided by another moderator"))
+                result.skipped.append((comment, gettext("just decided by another moderator")))
     return result
 
 
@@ -77,11 +86,11 @@ def respond_all(moderator: User, group_id: int, disposition: str, response: str)
     members = _members(moderator, group_id)
     # Checked before any member, so that a bad request is refused even when every member would be skipped.
     if disposition not in set(Disposition):
-        raise moderation.ModerationError("Choose one of the listed dispositions.")
+        raise moderation.ModerationError(gettext("Choose one of the listed dispositions."))
     result = GroupResult()
     for comment in members:
         if not can_respond(moderator, comment):
-            result.skipped.append((comment, "your own comment"))
+            result.skipped.append((comment, gettext("your own comment")))
         elif moderation.set_disposition(moderator, comment, disposition, response):
             result.done.append(comment)
         else:

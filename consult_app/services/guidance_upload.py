@@ -18,23 +18,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
 from flask import current_app
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from consult_app.extensions import db
 from consult_app.models import Document, Section, Version
 from consult_app.models.document import CHANGE_NOTE_MAX, ORIGIN_WEB
-from consult_app.models.types import UNSTORABLE, is_storable
+from consult_app.models.types import is_storable
 from consult_app.nesting import NestingError
 from consult_app.services import change_mail
 from consult_app.services.guidance import (
     LoadReport,
     SectionComparison,
+    check_translation,
     compare_versions,
     current_version,
     new_version,
+    stale_translations,
     store_parsed,
 )
+from consult_app.services.guidance_errors import GuidanceError
 from consult_app.services.guidance_source import ParsedDocument, parse_bytes, slugify
 from consult_app.text import render_comment
 
@@ -43,14 +48,17 @@ EXTENSIONS = (".md", ".markdown")
 NAME_MAX = 200
 TOKEN_SALT = "admin-guidance-upload"  # noqa: S105 - a salt name, not a password
 TOKEN_MAX_AGE = 3600
-# Files people pick by mistake, recognised by their first bytes.
+# Files people pick by mistake, recognised by their first bytes; each message is filled with the file's name.
 NOT_MARKDOWN = {
-    b"PK\x03\x04": "a Word document (.docx), a spreadsheet or another zip file",
-    b"\xd0\xcf\x11\xe0": "an old Word or Excel document (.doc, .xls)",
-    b"%PDF": "a PDF document",
-    b"{\\rtf": "a rich text document (.rtf)",
+    b"PK\x03\x04": _l(
+        "%(name)s: this is a Word document (.docx), a spreadsheet or another zip file, not Markdown text."
+    ),
+    b"\xd0\xcf\x11\xe0": _l("%(name)s: this is an old Word or Excel document (.doc, .xls), not Markdown text."),
+    b"%PDF": _l("%(name)s: this is a PDF document, not Markdown text."),
+    b"{\\rtf": _l("%(name)s: this is a rich text document (.rtf), not Markdown text."),
 }
-SAVE_AS = "Save the guidance as plain text in UTF-8, with the extension .md."
+UNREADABLE = _l("The checked file could not be read back. Upload the file again.")
+SAVE_AS = _l("Save the guidance as plain text in UTF-8, with the extension .md.")
 
 
 class UploadError(ValueError):
@@ -113,6 +121,11 @@ class Preview:
         parsed, document = self.parsed, self.document
         values = {"title": parsed.title, "summary": parsed.summary, **asdict(parsed.details)}
         values |= {"opens_at": parsed.opens_at, "closes_at": parsed.closes_at}
+        values |= {
+            "language": parsed.language,
+            "translation_of": parsed.translation_of,
+            "translation_partial": parsed.translation_partial,
+        }
         return [name for name, value in values.items() if getattr(document, name) != value]
 
     def with_status(self, *statuses: str) -> list[SectionComparison]:
@@ -140,15 +153,20 @@ def check_upload(data: bytes, filename: str | None) -> Preview:
     (with file and line) for everything the command line refuses."""
     name = upload_name(filename)
     if not name.lower().endswith(EXTENSIONS):
-        raise UploadError(f"{name}: the file name must end in .md or .markdown. {SAVE_AS}")
+        what = gettext("%(name)s: the file name must end in .md or .markdown.", name=name)
+        raise UploadError(f"{what} {SAVE_AS}")  # two sentences, each translated whole
     if len(data) > UPLOAD_MAX:
-        raise UploadError(f"{name}: the file is larger than {UPLOAD_MAX // (1024 * 1024)} MB.")
+        raise UploadError(
+            gettext("%(name)s: the file is larger than %(size)s MB.", name=name, size=UPLOAD_MAX // 2**20)
+        )
     if not data.strip():
-        raise UploadError(f"{name}: the file is empty.")
-    for signature, kind in NOT_MARKDOWN.items():
+        raise UploadError(gettext("%(name)s: the file is empty.", name=name))
+    for signature, message in NOT_MARKDOWN.items():
         if data.startswith(signature):
-            raise UploadError(f"{name}: this is {kind}, not Markdown text. {SAVE_AS}")
+            raise UploadError(f"{str(message) % {'name': name}} {SAVE_AS}")
     parsed = parse_bytes(data, name, default_slug=slugify(PurePosixPath(name).stem))
+    check_translation(parsed)  # a translation needs its original, with the same section keys
+    parsed.warnings.extend(stale_translations(parsed))  # an original whose new sections its translations lack
     return preview(Upload(name, parsed.source, *_base(parsed.slug)), parsed)
 
 
@@ -201,17 +219,17 @@ def read_token(token: str, user_id: int) -> Upload:
     try:
         payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
     except SignatureExpired:
-        raise ApplyError("This check is more than an hour old. Upload the file again.") from None
+        raise ApplyError(gettext("This check is more than an hour old. Upload the file again.")) from None
     except BadData:
-        raise ApplyError("The checked file could not be read back. Upload the file again.") from None
+        raise ApplyError(str(UNREADABLE)) from None
     if not isinstance(payload, dict) or payload.get("user") != user_id:
-        raise ApplyError("This check was made by another account. Upload the file again.")
+        raise ApplyError(gettext("This check was made by another account. Upload the file again."))
     try:
         upload = Upload(payload["name"], payload["text"], payload["base_version"], payload["base_hash"])
     except (KeyError, TypeError):
-        raise ApplyError("The checked file could not be read back. Upload the file again.") from None
+        raise ApplyError(str(UNREADABLE)) from None
     if upload.digest != payload.get("digest"):
-        raise ApplyError("The checked file could not be read back. Upload the file again.")
+        raise ApplyError(str(UNREADABLE))
     return upload
 
 
@@ -228,15 +246,24 @@ def check_notes(notes: dict[str, str], keys: list[str]) -> tuple[dict[str, tuple
         if not note:
             continue
         if len(note) > CHANGE_NOTE_MAX:
-            errors[key] = f"Write at most {CHANGE_NOTE_MAX:,} characters (this note has {len(note):,})."
+            errors[key] = ngettext(
+                "Write at most %(max)s character (this note has %(count)s).",
+                "Write at most %(max)s characters (this note has %(count)s).",
+                CHANGE_NOTE_MAX,
+                max=format_decimal(CHANGE_NOTE_MAX),
+                count=format_decimal(len(note)),
+            )
             continue
         if not is_storable(note):
-            errors[key] = f"The note contains {UNSTORABLE}."
+            # models.types.UNSTORABLE, in a whole sentence of the reader's language.
+            errors[key] = gettext(
+                "The note contains the NUL character (U+0000) or a lone surrogate (bytes that are not UTF-8)."
+            )
             continue
         try:
             kept[key] = (note, render_comment(note))
         except NestingError as error:
-            errors[key] = f"The note has {error}."
+            errors[key] = gettext("The note has %(problem)s.", problem=error)
     return kept, errors
 
 
@@ -247,10 +274,17 @@ def apply_upload(upload: Upload, notes: dict[str, str]) -> LoadReport:
     parsed = parse_bytes(upload.text.encode(), upload.name, default_slug=slugify(PurePosixPath(upload.name).stem))
     if _base(parsed.slug) != (upload.base_version, upload.base_hash):
         raise ApplyError(
-            f"'{parsed.slug}' has changed since you checked the file (someone loaded another version). "
-            "Upload the file again to see what it changes now.",
+            gettext(
+                "'%(slug)s' has changed since you checked the file (someone loaded another version). "
+                "Upload the file again to see what it changes now.",
+                slug=parsed.slug,
+            ),
             status=409,
         )
+    try:
+        check_translation(parsed)
+    except GuidanceError as error:  # the original changed since the check (or went): say so, as for the document
+        raise ApplyError(gettext("%(error)s Upload the file again once it matches.", error=error), status=409) from None
     checked = preview(upload, parsed)
     kept, errors = check_notes(notes, checked.notable_keys)
     if errors:

@@ -19,6 +19,9 @@ removes every theme. A name the document's frame does not have is a row error, n
 must not grow the code frame, which moderators keep on the themes page. A file without the column leaves
 every comment's themes as they are. A row without an answer but with changed themes is a change too.
 
+Every other column (the text, the author, `language` ...) is the log's record of the comment and is never read
+back: a file with or without it imports the same, and an edited cell there changes nothing.
+
 Conflicts. The export writes each comment's `responded_at`. When the database's responded_at (as export.iso
 writes it) differs from the file's, the comment was answered in the app after the export and the file would
 silently overwrite that answer: the change is a conflict, applied only when its reference is in `override`.
@@ -37,6 +40,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from consult_app.extensions import db
@@ -53,12 +58,12 @@ THEMES = "themes"
 OPTIONAL = (RESPONDED_AT, THEMES)
 DELIMITERS = (",", ";", "\t")
 BATCH = 1000  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
-SAVE_AS = "Save it from the spreadsheet as “CSV UTF-8 (comma delimited)”."
+SAVE_AS = _l("Save it from the spreadsheet as “CSV UTF-8 (comma delimited)”.")
 # Files people upload by mistake, recognised by their first bytes.
 SIGNATURES = {
-    b"PK\x03\x04": "a spreadsheet workbook (.xlsx, .ods) or another zip file",
-    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
-    b"%PDF": "a PDF document",
+    b"PK\x03\x04": _l("This is a spreadsheet workbook (.xlsx, .ods) or another zip file, not a CSV file."),
+    b"\xd0\xcf\x11\xe0": _l("This is an old Excel workbook (.xls), not a CSV file."),
+    b"%PDF": _l("This is a PDF document, not a CSV file."),
 }
 DISPOSITIONS = tuple(member.value for member in Disposition)
 
@@ -141,10 +146,15 @@ class Applied:
 
     def words(self) -> str:
         """'2 dispositions updated', with '; themes changed on 3 comments' when any did."""
-        text = f"{self.answers} disposition{'' if self.answers == 1 else 's'} updated"
-        if self.themes:
-            text += f"; themes changed on {self.themes} comment{'' if self.themes == 1 else 's'}"
-        return text
+        answers = ngettext("%(num)d disposition updated", "%(num)d dispositions updated", self.answers)
+        if not self.themes:
+            return answers
+        return ngettext(
+            "%(answers)s; themes changed on %(num)d comment",
+            "%(answers)s; themes changed on %(num)d comments",
+            self.themes,
+            answers=answers,
+        )
 
 
 @dataclass
@@ -187,34 +197,43 @@ def parse(data: bytes) -> ParsedFile:
                 continue  # a blank line, or the empty rows some spreadsheets save after the data
             count += 1
             if count > MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
+                raise ImportFileError(
+                    gettext(
+                        "The file has more than %(count)s rows: split it into smaller files.",
+                        count=format_decimal(MAX_ROWS),
+                    )
+                )
             _add_row(parsed, seen, _read_row(record, start, len(header), columns))
     except csv.Error as error:
-        raise ImportFileError(f"Line {line}: this is not valid CSV ({error}); is a quote left open?") from None
+        raise ImportFileError(
+            gettext("Line %(line)d: this is not valid CSV (%(error)s); is a quote left open?", line=line, error=error)
+        ) from None
     return parsed
 
 
 def _decode(data: bytes) -> str:
     for signature, what in SIGNATURES.items():
         if data.startswith(signature):
-            raise ImportFileError(f"This is {what}, not a CSV file. {SAVE_AS}")
+            raise ImportFileError(f"{what} {SAVE_AS}")  # two sentences, each translated whole
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ImportFileError("The file starts like UTF-16 text but is not valid UTF-16.") from None
+            raise ImportFileError(gettext("The file starts like UTF-16 text but is not valid UTF-16.")) from None
     else:
         if b"\x00" in data:
-            raise ImportFileError("This is not a CSV file: it contains binary data.")
+            raise ImportFileError(gettext("This is not a CSV file: it contains binary data."))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = data[: error.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
-            raise ImportFileError(f"The file is not UTF-8 text (see line {line}). {SAVE_AS}") from None
+            raise ImportFileError(
+                gettext("The file is not UTF-8 text (see line %(line)d). %(save_as)s", line=line, save_as=SAVE_AS)
+            ) from None
     if "\x00" in text:
-        raise ImportFileError("This is not a CSV file: it contains binary data.")
+        raise ImportFileError(gettext("This is not a CSV file: it contains binary data."))
     if not text.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     return text
 
 
@@ -227,14 +246,22 @@ def _header(text: str) -> tuple[str, list[str]]:
     missing = [name for name in REQUIRED if name not in names]
     if len(missing) == len(REQUIRED):
         raise ImportFileError(
-            "The first line is not the response log's header: it should name the columns reference, "
-            "disposition and response, as the exported file does."
+            gettext(
+                "The first line is not the response log's header: it should name the columns reference, "
+                "disposition and response, as the exported file does."
+            )
         )
     if missing:
-        raise ImportFileError(f"The file has no {' or '.join(repr(name) for name in missing)} column.")
+        # Column names are codes of the file, the same in every language; at most two are missing here.
+        shown = [repr(name) for name in missing]
+        if len(shown) == 1:
+            raise ImportFileError(gettext("The file has no %(column)s column.", column=shown[0]))
+        raise ImportFileError(
+            gettext("The file has no %(first)s or %(second)s column.", first=shown[0], second=shown[-1])
+        )
     for name in (*REQUIRED, *OPTIONAL):
         if names.count(name) > 1:
-            raise ImportFileError(f"The header names the column {name!r} more than once.")
+            raise ImportFileError(gettext("The header names the column %(name)s more than once.", name=repr(name)))
     return delimiter, names
 
 
@@ -256,7 +283,16 @@ def _read_row(record: list[str], line: int, width: int, columns: dict[str, int])
     reference_index = columns["reference"]
     raw_reference = record[reference_index].strip()[:40] if reference_index < len(record) else ""
     if len(record) != width:
-        return RowError(line, raw_reference, f"The row has {len(record)} fields; the header has {width}.")
+        return RowError(
+            line,
+            raw_reference,
+            ngettext(
+                "The row has %(fields)d fields; the header has %(num)d.",
+                "The row has %(fields)d fields; the header has %(num)d.",
+                width,
+                fields=len(record),
+            ),
+        )
     cell = {name: _unguard(record[index]).strip() for name, index in columns.items()}
     disposition, response = cell["disposition"], cell["response"]
     names = _theme_names(cell[THEMES]) if THEMES in cell else None
@@ -264,18 +300,31 @@ def _read_row(record: list[str], line: int, width: int, columns: dict[str, int])
         return None
     comment_id = Comment.id_from_reference(cell["reference"])
     if comment_id is None:
-        shown = f"{raw_reference!r} is not a" if raw_reference else "The row has no"
-        return RowError(line, raw_reference, f"{shown} comment reference (like C-000042).")
+        if raw_reference:
+            message = gettext("%(value)s is not a comment reference (like C-000042).", value=repr(raw_reference))
+        else:
+            message = gettext("The row has no comment reference (like C-000042).")
+        return RowError(line, raw_reference, message)
     reference = Comment.reference_of(comment_id)
     if not disposition and not response:
         return Row(line, reference, comment_id, "", "", cell.get(RESPONDED_AT), names)  # themes only
     if not disposition:
-        return RowError(line, reference, "The row has a response but no disposition.")
+        return RowError(line, reference, gettext("The row has a response but no disposition."))
     if disposition not in DISPOSITIONS:
         known = ", ".join(DISPOSITIONS)
-        return RowError(line, reference, f"Unknown disposition {disposition[:40]!r} (use one of: {known}).")
+        return RowError(
+            line,
+            reference,
+            gettext(
+                "Unknown disposition %(value)s (use one of: %(known)s).", value=repr(disposition[:40]), known=known
+            ),
+        )
     if len(response) > RESPONSE_MAX:
-        return RowError(line, reference, f"The response is longer than {RESPONSE_MAX:,} characters.")
+        return RowError(
+            line,
+            reference,
+            gettext("The response is longer than %(count)s characters.", count=format_decimal(RESPONSE_MAX)),
+        )
     return Row(line, reference, comment_id, disposition, response, cell.get(RESPONDED_AT), names)
 
 
@@ -296,7 +345,12 @@ def _add_row(parsed: ParsedFile, seen: dict[int, int], row: Row | RowError | Non
         parsed.errors.append(row)
     elif row.comment_id in seen:
         first = seen[row.comment_id]
-        message = f"{row.reference} is on line {first} and again on line {row.line}: keep one of them."
+        message = gettext(
+            "%(reference)s is on line %(first)d and again on line %(line)d: keep one of them.",
+            reference=row.reference,
+            first=first,
+            line=row.line,
+        )
         parsed.errors.append(RowError(row.line, row.reference, message))
     else:
         seen[row.comment_id] = row.line
@@ -329,7 +383,11 @@ def plan(parsed: ParsedFile, moderator: User | None = None) -> Plan:
         state = states.get(row.comment_id)
         wanted = None if state is None else _wanted_themes(row, frames.get(state.document_id, {}))
         if state is None:
-            result.errors.append(RowError(row.line, row.reference, f"There is no comment {row.reference}."))
+            result.errors.append(
+                RowError(
+                    row.line, row.reference, gettext("There is no comment %(reference)s.", reference=row.reference)
+                )
+            )
             continue
         if isinstance(wanted, RowError):
             result.errors.append(wanted)
@@ -345,10 +403,15 @@ def plan(parsed: ParsedFile, moderator: User | None = None) -> Plan:
             else:
                 result.unanswered += 1
         elif answer and state.status == CommentStatus.WITHDRAWN.value:
-            message = f"{row.reference} was withdrawn by its author: its disposition cannot change."
+            message = gettext(
+                "%(reference)s was withdrawn by its author: its disposition cannot change.", reference=row.reference
+            )
             result.errors.append(RowError(row.line, row.reference, message))
         elif answer and moderator is not None and not can_respond(moderator, state):
-            message = f"{row.reference} is your own comment: another moderator must record its disposition."
+            message = gettext(
+                "%(reference)s is your own comment: another moderator must record its disposition.",
+                reference=row.reference,
+            )
             result.errors.append(RowError(row.line, row.reference, message))
         else:
             result.changes.append(_change(row, state, parsed.has_responded_at, answer, wanted))
@@ -368,12 +431,22 @@ def _wanted_themes(row: Row, frame: dict[str, themes.Theme]) -> tuple[themes.The
         return None
     unknown = [name for name in row.themes if themes.name_key(name) not in frame]
     if unknown:
-        shown = ", ".join(f"“{name[:80]}”" for name in unknown[:3]) + (" and others" if len(unknown) > 3 else "")
-        return RowError(
-            row.line,
-            row.reference,
-            f"The comment's document has no theme {shown}: add it on the themes page first, or correct the name.",
-        )
+        shown = ", ".join(f"“{name[:80]}”" for name in unknown[:3])
+        if len(unknown) > 3:
+            message = gettext(
+                "The comment’s document has no theme %(names)s and others: add them on the themes page first, "
+                "or correct the names.",
+                names=shown,
+            )
+        else:
+            message = ngettext(
+                "The comment’s document has no theme %(names)s: add it on the themes page first, or correct the name.",
+                "The comment’s document has no theme %(names)s: add them on the themes page first, or correct the "
+                "names.",
+                len(unknown),
+                names=shown,
+            )
+        return RowError(row.line, row.reference, message)
     return tuple(sorted((frame[themes.name_key(name)] for name in row.themes), key=lambda theme: theme.name_key))
 
 
@@ -436,13 +509,22 @@ def check(plan: Plan, override: set[str]) -> list[Change]:
     (400) when the plan has any row error (`field` "file"), or when `override` names a reference that is not a
     conflict (`field` "override"). The command line asks this before it looks for an account to apply as."""
     if plan.errors:
-        rows = "1 row of the file has" if len(plan.errors) == 1 else f"{len(plan.errors):,} rows of the file have"
-        raise ApplyError(f"Nothing was applied: {rows} problems.", 400, field="file")
+        message = ngettext(
+            "Nothing was applied: %(count)s row of the file has problems.",
+            "Nothing was applied: %(count)s rows of the file have problems.",
+            len(plan.errors),
+            count=format_decimal(len(plan.errors)),
+        )
+        raise ApplyError(message, 400, field="file")
     stray = sorted(set(override) - {change.reference for change in plan.conflicts})
     if stray:
-        raise ApplyError(
-            f"Nothing was applied: {', '.join(stray[:5])} is not a conflict in this import.", 400, field="override"
+        message = ngettext(
+            "Nothing was applied: %(references)s is not a conflict in this import.",
+            "Nothing was applied: %(references)s are not conflicts in this import.",
+            len(stray[:5]),
+            references=", ".join(stray[:5]),
         )
+        raise ApplyError(message, 400, field="override")
     return [change for change in plan.changes if not change.conflict or change.reference in override]
 
 
@@ -455,17 +537,26 @@ def apply(moderator: User, plan: Plan, override: set[str]) -> Applied:
     audit event under `moderator`. Only flushes: the caller commits, or rolls back on ApplyError.
     """
     if not can_moderate(moderator):
-        raise ApplyError("Only moderators record dispositions.", 403)
+        raise ApplyError(gettext("Only moderators record dispositions."), 403)
     chosen = check(plan, override)
     comments = _locked([change.comment_id for change in chosen])
     tagged = themes.themes_of([change.comment_id for change in chosen if change.themes_change])
     moved = [change for change in chosen if _moved(change, comments.get(change.comment_id), tagged)]
     if moved:
-        names = ", ".join(change.reference for change in moved[:10]) + (" and others" if len(moved) > 10 else "")
-        raise ApplyError(
-            f"Nothing was applied: {names} changed in the app after the dry run. "
-            "Upload the file again to see the new plan."
-        )
+        names = ", ".join(change.reference for change in moved[:10])
+        if len(moved) > 10:
+            message = gettext(
+                "Nothing was applied: %(references)s and others changed in the app after the dry run. "
+                "Upload the file again to see the new plan.",
+                references=names,
+            )
+        else:
+            message = gettext(
+                "Nothing was applied: %(references)s changed in the app after the dry run. "
+                "Upload the file again to see the new plan.",
+                references=names,
+            )
+        raise ApplyError(message)
     answers = retagged = 0
     for change in chosen:
         comment = comments[change.comment_id]
@@ -477,7 +568,7 @@ def apply(moderator: User, plan: Plan, override: set[str]) -> Applied:
             if change.themes_change:
                 retagged += themes.set_themes(comment, change.after_theme_ids, moderator)
         except (moderation.ModerationError, themes.ThemeError) as error:
-            raise ApplyError(f"Nothing was applied: {error}", error.status) from None
+            raise ApplyError(gettext("Nothing was applied: %(reason)s", reason=error), error.status) from None
     return Applied(answers, retagged)
 
 

@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, text
 
 from consult_app.extensions import db
+from consult_app.i18n import current_language, in_language
 from consult_app.models.mail import RECIPIENT_MAX, SUBJECT_MAX, OutboxMail
 from consult_app.models.types import utcnow
 from consult_app.signals import account_deleting
@@ -87,18 +88,25 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     return True
 
 
-def send_template(to: str, template: str, **context) -> bool:
+def send_template(to: str, template: str, *, language: str | None = None, **context) -> bool:
     """Queue the mail that `template` (under templates/, e.g. "mail/reset_password.txt") renders with `context`.
 
-    The template's first line is "Subject: ...", then a blank line, then the body. As send_mail otherwise."""
-    subject, body = render_mail(template, **context)
+    The template's first line is "Subject: ...", then a blank line, then the body. Subject and body are
+    written in `language`: the recipient's (`i18n.mail_language(user)`), so a moderator working in English
+    still tells a Russian reviewer in Russian; None means the current request's language (English outside a
+    request), for an address with no account or a mail that answers what someone just did ("you already have
+    an account"). As send_mail otherwise."""
+    subject, body = render_mail(template, language=language, **context)
     return send_mail(to, subject, body)
 
 
-def render_mail(template: str, **context) -> tuple[str, str]:
-    """(subject, body) of a mail template. Rendered without the page context processors, which read the
-    request: mail is also written from the command line."""
-    rendered = current_app.jinja_env.get_template(template).render(**context)
+def render_mail(template: str, *, language: str | None = None, **context) -> tuple[str, str]:
+    """(subject, body) of a mail template, in `language` (see send_template). Rendered without the page context
+    processors, which read the request: mail is also written from the command line and the mail worker."""
+    with in_language(language or current_language()):
+        # Templates name stored codes themselves (`label(...)`), so those words are in the mail's language too:
+        # a label made by the caller beforehand would be in the language of whoever caused the mail.
+        rendered = current_app.jinja_env.get_template(template).render(**context)
     first, _, rest = rendered.partition("\n")
     if not first.startswith(SUBJECT_PREFIX) or not rest.startswith("\n"):
         raise ValueError(f"mail template {template} must start with a 'Subject: ' line and a blank line")

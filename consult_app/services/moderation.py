@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import format_decimal, gettext
 from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.orm import selectinload
 
 from consult_app import links
 from consult_app.extensions import db
+from consult_app.i18n import mail_language
 from consult_app.labels import label, stored_label
 from consult_app.models import (
     Comment,
@@ -47,11 +49,14 @@ NEW_STATUS = {Decision.APPROVE: CommentStatus.APPROVED.value, Decision.REJECT: C
 
 
 class ModerationError(ValueError):
-    """A moderation request that cannot be carried out; `status` is the HTTP status to answer with."""
+    """A moderation request that cannot be carried out; `status` is the HTTP status to answer with. The message
+    is in the language of the request (gettext). `field` names the form field it is about ("reason", "note"),
+    so that the queue's script can open the reject panel there without reading the words."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 @dataclass
@@ -123,7 +128,10 @@ class Cursor:
             return cls(cls.EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2)))
         except (ValueError, OverflowError):
             raise ModerationError(
-                f"The page address is not valid (its “{name}” part). Go back to the first page of the queue."
+                gettext(
+                    "The page address is not valid (its “%(part)s” part). Go back to the first page of the queue.",
+                    part=name,
+                )
             ) from None
 
     def __str__(self) -> str:
@@ -134,7 +142,7 @@ def cursors(after: str | None, before: str | None) -> tuple[Cursor | None, Curso
     """The `after` and `before` values of a queue address; raise ModerationError (400) for bad ones."""
     if after is not None and before is not None:
         raise ModerationError(
-            "A page address has “after” or “before”, not both. Go back to the first page of the queue."
+            gettext("A page address has “after” or “before”, not both. Go back to the first page of the queue.")
         )
     return (
         Cursor.parse(after, "after") if after is not None else None,
@@ -254,7 +262,7 @@ def decide_many(
     decision, reason, note = _checked_decision(decision, reason, note)
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
-        raise ModerationError("Select at least one comment.")
+        raise ModerationError(gettext("Select at least one comment."))
     found = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids)))}
     comments = [_decidable(moderator, found.get(comment_id), comment_id) for comment_id in ids]
     for comment in comments:
@@ -270,28 +278,39 @@ def check_decision(decision: str, reason: str | None, note: str) -> None:
 
 def _checked_decision(decision: str, reason: str | None, note: str) -> tuple[Decision, str | None, str]:
     if decision not in set(Decision):
-        raise ModerationError("Choose approve or reject.")
+        raise ModerationError(gettext("Choose approve or reject."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ModerationError(f"The note is longer than {NOTE_MAX:,} characters.")
+        raise ModerationError(
+            gettext("The note is longer than %(max)s characters.", max=format_decimal(NOTE_MAX)), field="note"
+        )
     if decision == Decision.APPROVE:
         return Decision.APPROVE, None, note
     if not reason:
-        raise ModerationError("Choose a reason for rejecting.")
+        raise ModerationError(gettext("Choose a reason for rejecting."), field="reason")
     if reason not in set(RejectionReason):
-        raise ModerationError("Choose one of the listed reasons for rejecting.")
+        raise ModerationError(gettext("Choose one of the listed reasons for rejecting."), field="reason")
     return Decision.REJECT, reason, note
 
 
 def _decidable(moderator: User, comment: Comment | None, comment_id: int) -> Comment:
     if not can_moderate(moderator):
-        raise ModerationError("Only moderators decide on comments.", 403)
+        raise ModerationError(gettext("Only moderators decide on comments."), 403)
     if comment is None:
-        raise ModerationError(f"There is no comment {Comment.reference_of(comment_id)}.", 404)
+        raise ModerationError(gettext("There is no comment %(ref)s.", ref=Comment.reference_of(comment_id)), 404)
     if not can_decide(moderator, comment):
-        raise ModerationError(f"{comment.reference} is your own comment: another moderator must decide it.", 403)
+        raise ModerationError(
+            gettext("%(ref)s is your own comment: another moderator must decide it.", ref=comment.reference), 403
+        )
     if comment.status != CommentStatus.PENDING.value:
-        raise ModerationError(f"{comment.reference} was already decided ({comment.status}).", 409)
+        raise ModerationError(
+            gettext(
+                "%(ref)s was already decided (%(status)s).",
+                ref=comment.reference,
+                status=label("status", comment.status).lower(),
+            ),
+            409,
+        )
     return comment
 
 
@@ -311,7 +330,9 @@ def _apply(moderator: User, comment: Comment, decision: Decision, reason: str | 
     )
     if result.rowcount != 1:
         # Someone else decided it between our read and our write.
-        raise ModerationError(f"{comment.reference} was just decided by another moderator; nothing was changed.", 409)
+        raise ModerationError(
+            gettext("%(ref)s was just decided by another moderator; nothing was changed.", ref=comment.reference), 409
+        )
     db.session.refresh(comment)
     why = stored_label("reason", RejectionReason(reason)) if reason else ""
     record_event(
@@ -327,18 +348,23 @@ def set_disposition(moderator: User, comment: Comment, disposition: str, respons
     Raises ModerationError: 403 for someone who is not a moderator or who wrote the comment, 400 for a bad
     disposition or response, 409 for a withdrawn comment."""
     if not can_moderate(moderator):
-        raise ModerationError("Only moderators record dispositions.", 403)
+        raise ModerationError(gettext("Only moderators record dispositions."), 403)
     if not can_respond(moderator, comment):
         raise ModerationError(
-            f"{comment.reference} is your own comment: another moderator must record its disposition.", 403
+            gettext(
+                "%(ref)s is your own comment: another moderator must record its disposition.", ref=comment.reference
+            ),
+            403,
         )
     if disposition not in set(Disposition):
-        raise ModerationError("Choose one of the listed dispositions.")
+        raise ModerationError(gettext("Choose one of the listed dispositions."))
     response = (response or "").strip()
     if len(response) > RESPONSE_MAX:
-        raise ModerationError(f"The response is longer than {RESPONSE_MAX:,} characters.")
+        raise ModerationError(
+            gettext("The response is longer than %(max)s characters.", max=format_decimal(RESPONSE_MAX))
+        )
     if comment.status == CommentStatus.WITHDRAWN.value:
-        raise ModerationError(f"{comment.reference} was withdrawn by its author.", 409)
+        raise ModerationError(gettext("%(ref)s was withdrawn by its author.", ref=comment.reference), 409)
     if (comment.disposition, comment.response) == (disposition, response):
         return False
     record_event(moderator, "disposition", comment.disposition, disposition, response, comment=comment)
@@ -377,11 +403,13 @@ def notify_author(comment: Comment) -> bool:
     author = comment.author
     if author is None or not author.active:
         return False
+    # In the author's language, whatever the moderator's.
+    context = {"language": mail_language(author), "author": author, "comment": comment}
     # The form offers its "note to the author" with both buttons, so an approval carries it too.
     if comment.status == CommentStatus.APPROVED.value:
         link = links.external_url(
             "reading.section", slug=comment.document.slug, key=comment.section_key, _anchor=comment.reference
         )
-        return mail.send_template(author.email, "mail/comment_approved.txt", author=author, comment=comment, link=link)
-    reason = label("reason", RejectionReason(comment.moderation_reason))
-    return mail.send_template(author.email, "mail/comment_rejected.txt", author=author, comment=comment, reason=reason)
+        return mail.send_template(author.email, "mail/comment_approved.txt", link=link, **context)
+    # The template names the reason itself, in the author's language.
+    return mail.send_template(author.email, "mail/comment_rejected.txt", **context)

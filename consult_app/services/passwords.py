@@ -11,6 +11,9 @@ from __future__ import annotations
 import functools
 import re
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 # zxcvbn's scores run from 0 to 4; 3 is "safely unguessable: moderate protection from an offline attack on a
@@ -23,6 +26,25 @@ CONTEXT_WORDS = frozenset({"consult", "consultation", "guidance", "statistics", 
 KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn")
 # DOTALL: a forged form can put a line break in a password, and the pattern must still match it.
 DECORATION = re.compile(r"^[\W\d_]*(?P<core>.*?)[\W\d_]*$", re.DOTALL)
+# zxcvbn's reasons are English only: each one it can give, in our catalogue (an unknown one gets the general reason).
+ZXCVBN_WARNINGS = {
+    "Straight rows of keys are easy to guess.": _l("Straight rows of keys are easy to guess."),
+    "Short keyboard patterns are easy to guess.": _l("Short keyboard patterns are easy to guess."),
+    'Repeats like "aaa" are easy to guess.': _l("Repeats like “aaa” are easy to guess."),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': _l(
+        "Repeats like “abcabcabc” are only slightly harder to guess than “abc”."
+    ),
+    'Sequences like "abc" or "6543" are easy to guess.': _l("Sequences like “abc” or “6543” are easy to guess."),
+    "Recent years are easy to guess.": _l("Recent years are easy to guess."),
+    "Dates are often easy to guess.": _l("Dates are often easy to guess."),
+    "This is a top-10 common password.": _l("This is a top-10 common password."),
+    "This is a top-100 common password.": _l("This is a top-100 common password."),
+    "This is a very common password.": _l("This is a very common password."),
+    "This is similar to a commonly used password.": _l("This is similar to a commonly used password."),
+    "A word by itself is easy to guess.": _l("A word by itself is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": _l("Names and surnames by themselves are easy to guess."),
+    "Common names and surnames are easy to guess.": _l("Common names and surnames are easy to guess."),
+}
 
 
 @functools.cache
@@ -36,18 +58,21 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why `password` is not acceptable, as a sentence for the form, or None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        # The same words as every other field's length limit (consult_app/forms.py).
+        return ngettext(
+            "Use at most %(limit)s character.", "Use at most %(limit)s characters.", MAX_LENGTH, limit=MAX_LENGTH
+        )
     lowered = password.lower()
     core = DECORATION.match(lowered).group("core")
     if lowered in common_passwords() or core in common_passwords() or _is_repetition(lowered, core):
-        return "This password is too common or too easy to guess. Try a few unrelated words together."
+        return gettext("This password is too common or too easy to guess. Try a few unrelated words together.")
     if _is_run(lowered):
-        return "This password is a run of neighbouring keys or characters. Try a few unrelated words together."
+        return gettext("This password is a run of neighbouring keys or characters. Try a few unrelated words together.")
     personal = {email.lower().split("@")[0], "".join(name.lower().split())} - {""}
     if core in CONTEXT_WORDS or core in personal or lowered in personal:
-        return "This password is too close to your name, email address or this site. Choose something else."
+        return gettext("This password is too close to your name, email address or this site. Choose something else.")
     return _weakness(password, [*personal, *name.lower().split(), *CONTEXT_WORDS])
 
 
@@ -58,8 +83,11 @@ def _weakness(password: str, known_words: list[str]) -> str | None:
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=known_words)
     if result["score"] >= MIN_SCORE:
         return None
-    reason = result["feedback"]["warning"] or "It follows a pattern that password-guessing programs try early."
-    return f"This password would be too easy to guess. {reason} Try a few unrelated words together."
+    warning = ZXCVBN_WARNINGS.get(result["feedback"]["warning"])
+    reason = str(warning) if warning else gettext("It follows a pattern that password-guessing programs try early.")
+    return gettext(
+        "This password would be too easy to guess. %(reason)s Try a few unrelated words together.", reason=reason
+    )
 
 
 def _is_repetition(lowered: str, core: str) -> bool:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import gettext
+
 # Control and format characters, and the two separators that break a line as LF does.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 # Letters and symbols that print as nothing at all: the Hangul fillers and the blank Braille pattern, the usual
@@ -28,8 +30,16 @@ REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 JOINERS = frozenset("\u200c\u200d")  # zero-width non-joiner and joiner: allowed inside a word (see above)
 WORD_CATEGORIES = ("L", "M", "N", "S")
-NOTHING_VISIBLE = "Enter visible characters: this has only blank space in it."
-ONLY_MARKS = "Enter letters, not only accents or other combining marks."
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name babel extracts by default
+    """Marks a message for the catalogue (babel extracts N_) without translating it: `problem` does, when it
+    is said, in the person's language (the command line's is English)."""
+    return message
+
+
+NOTHING_VISIBLE = N_("Enter visible characters: this has only blank space in it.")
+ONLY_MARKS = N_("Enter letters, not only accents or other combining marks.")
 
 
 def normalise(value: str) -> str:
@@ -43,15 +53,15 @@ def problem(value: str) -> str | None:
         return None
     for position, character in enumerate(value):
         if unicodedata.category(character) in REFUSED_CATEGORIES and not _joins_a_word(value, position):
-            return (
-                f"Remove the invisible character {_described(character)}: "
-                "only visible characters and spaces can be used here."
+            return gettext(
+                "Remove the invisible character %(character)s: only visible characters and spaces can be used here.",
+                character=_described(character),
             )
     visible = [character for character in value if not character.isspace() and character not in BLANK_CHARACTERS]
     if not visible:
-        return NOTHING_VISIBLE
+        return gettext(NOTHING_VISIBLE)
     if all(unicodedata.category(character).startswith("M") for character in visible):
-        return ONLY_MARKS
+        return gettext(ONLY_MARKS)
     return None
 
 

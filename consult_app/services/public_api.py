@@ -111,6 +111,9 @@ def _document_summary(document: Document) -> dict:
         "slug": slug,
         "title": document.title,
         "summary": document.summary,
+        "language": document.language,
+        "translation_of": document.translation_of,
+        "partial_translation": document.translation_partial,
         "consultation": {
             "opens_at": document.opens_at,
             "closes_at": document.closes_at,
@@ -237,6 +240,7 @@ def _comment(document: Document, comment: Comment, current_keys: set[str]) -> di
         "kind": comment.kind,
         "quote": comment.quote or None,
         **_text(comment.body_html),
+        "language": comment.language,
         "author": _author(comment),
         "published_at": comment.moderated_at or comment.created_at,
         "disposition": comment.disposition,

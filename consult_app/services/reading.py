@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, text
+from sqlalchemy import and_, bindparam, func, not_, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -15,19 +16,30 @@ from consult_app.extensions import db
 from consult_app.models import Comment, CommentStatus, Document, Section, Version
 from consult_app.models.comment import PUBLIC
 from consult_app.models.types import utcnow
+from consult_app.permissions import can_comment, can_moderate
 from consult_app.services import comments, counts
 from consult_app.services.consultation import local_today
 
 
 @dataclass
 class SectionPage:
+    """A section of the current version with its neighbours; the comments `viewer` may see and their count are
+    loaded when first asked for (a page whose shared parts come from the cache, or a post, needs no threads)."""
+
     document: Document
     version: Version
     section: Section
     previous: Section | None
     next: Section | None
-    threads: list[comments.Thread] = field(default_factory=list)
-    count: counts.SectionCount = counts.ZERO
+    viewer: object = None
+
+    @cached_property
+    def threads(self) -> list[comments.Thread]:
+        return comments.section_threads(self.document, self.section.key, self.viewer)
+
+    @cached_property
+    def count(self) -> counts.SectionCount:
+        return counts.section_count(self.document, self.section.key, self.viewer)
 
 
 def list_documents() -> list[Document]:
@@ -57,10 +69,42 @@ def section_page(document: Document, key: str, viewer) -> SectionPage | None:
         if section.key == key:
             previous = sections[index - 1] if index > 0 else None
             following = sections[index + 1] if index + 1 < len(sections) else None
-            threads = comments.section_threads(document, key, viewer)
-            count = counts.section_count(document, key, viewer)
-            return SectionPage(document, version, section, previous, following, threads, count)
+            return SectionPage(document, version, section, previous, following, viewer)
     return None
+
+
+def sees_only_published(document: Document | str, key: str, viewer) -> bool:
+    """Whether `viewer` sees exactly the comments of section `key` of `document` (or of the document with that
+    slug) that a visitor sees: no own pending, rejected or private comment there and, for a moderator, no
+    approved private one (comments.may_see, less published()). The parts of the page every reader shares may
+    then come from the cache. One small query, built once, for those who may comment; none for the others."""
+    if not can_comment(viewer):
+        return True
+    slug = document if isinstance(document, str) else document.slug
+    parameters = {"slug": slug, "key": key, "viewer": viewer.id}
+    # On the session's connection (which loading the account opened), past the ORM: a Core statement needs none.
+    return db.session.connection().execute(_SEES_MORE[can_moderate(viewer)], parameters).first() is None
+
+
+def _sees_more_statement(moderator: bool):
+    theirs = Comment.author_id == bindparam("viewer")
+    if moderator:
+        theirs = or_(theirs, Comment.status == CommentStatus.APPROVED.value)
+    document_id = select(Document.id).where(Document.slug == bindparam("slug")).scalar_subquery()
+    return (
+        select(Comment.id)
+        .where(
+            Comment.document_id == document_id,
+            Comment.section_key == bindparam("key"),
+            Comment.status != CommentStatus.WITHDRAWN.value,
+            not_(comments.published()),
+            theirs,
+        )
+        .limit(1)
+    )
+
+
+_SEES_MORE = {False: _sees_more_statement(moderator=False), True: _sees_more_statement(moderator=True)}
 
 
 @dataclass

@@ -7,6 +7,7 @@ future import also create comments, and nobody should get a receipt for a commen
 from __future__ import annotations
 
 from consult_app import links
+from consult_app.i18n import mail_language
 from consult_app.models import Comment
 from consult_app.services import mail
 from consult_app.services.comments import section_of
@@ -27,4 +28,4 @@ def send_receipt(comment: Comment) -> bool:
         "link": links.external_url("reading.section", slug=slug, key=key, _anchor=comment.reference),
         "account_link": links.external_url("account.index"),
     }
-    return mail.send_template(author.email, "mail/comment_received.txt", **context)
+    return mail.send_template(author.email, "mail/comment_received.txt", language=mail_language(author), **context)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from consult_app import links
 from consult_app.extensions import db
-from consult_app.labels import label
+from consult_app.i18n import mail_language
 from consult_app.models import Comment, CommentStatus, User
 from consult_app.models.types import utcnow
 from consult_app.services import mail
@@ -117,17 +117,12 @@ def _clear_marks(comments: list[Comment]) -> bool:
 
 
 def _send(author: User, comments: list[Comment]) -> bool:
-    answers = [
-        {
-            "comment": comment,
-            "disposition": label("disposition", comment.disposition),
-            "link": comment_link(comment),
-        }
-        for comment in comments
-    ]
+    # The template names each disposition itself, in the author's language.
+    answers = [{"comment": comment, "link": comment_link(comment)} for comment in comments]
     return mail.send_template(
         author.email,
         "mail/responses.txt",
+        language=mail_language(author),  # the worker runs outside any request: the author's own language
         author=author,
         answers=answers,
         settings=links.external_url("account.index", _anchor="mail-title"),

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consult_app.labels import label
-from consult_app.models import Comment, CommentStatus, ModerationEvent, User
+from flask_babel import gettext
+
+from consult_app.labels import label, stored_label
+from consult_app.models import Comment, CommentStatus, ModerationEvent, RejectionReason, User
+from consult_app.models.comment import COMMAND_LINE, DELETED_ACCOUNT
 from consult_app.permissions import can_decide, can_respond
 from consult_app.services import assignment, moderation, themes
 from consult_app.services.moderation import ModerationError
@@ -37,18 +40,23 @@ class ReviewResult:
     retagged: bool = False  # the themes changed
 
     def words(self, comment: Comment) -> str:
-        """The confirmation shown after saving."""
-        decided = "approved" if comment.status == CommentStatus.APPROVED.value else "rejected"
-        themes_saved = " Its themes saved." if self.retagged else ""
+        """The confirmation shown after saving (a second sentence when the themes were saved too)."""
+        ref = comment.reference
+        approved = comment.status == CommentStatus.APPROVED.value
         if self.decided and self.answered:
-            return f"{comment.reference} {decided} and its disposition saved.{themes_saved}"
-        if self.decided:
-            return f"{comment.reference} {decided}.{themes_saved}"
-        if self.answered:
-            return f"Disposition of {comment.reference} saved.{themes_saved}"
-        if self.retagged:
-            return f"Themes of {comment.reference} saved."
-        return f"Nothing changed on {comment.reference}."
+            if approved:
+                saved = gettext("%(ref)s approved and its disposition saved.", ref=ref)
+            else:
+                saved = gettext("%(ref)s rejected and its disposition saved.", ref=ref)
+        elif self.decided:
+            saved = gettext("%(ref)s approved.", ref=ref) if approved else gettext("%(ref)s rejected.", ref=ref)
+        elif self.answered:
+            saved = gettext("Disposition of %(ref)s saved.", ref=ref)
+        elif self.retagged:
+            return gettext("Themes of %(ref)s saved.", ref=ref)
+        else:
+            return gettext("Nothing changed on %(ref)s.", ref=ref)
+        return f"{saved} {gettext('Its themes saved.')}" if self.retagged else saved
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def _retag(moderator: User, comment: Comment, theme_ids: tuple[str, ...] | None)
     if theme_ids is None:
         return False
     if not all(value.isascii() and value.isdigit() and len(value) <= 9 for value in theme_ids):
-        raise ModerationError("Choose the themes from the list.")
+        raise ModerationError(gettext("Choose the themes from the list."))
     try:
         return themes.set_themes(comment, [int(value) for value in theme_ids], moderator)
     except themes.ThemeError as error:
@@ -95,30 +103,64 @@ def _retag(moderator: User, comment: Comment, theme_ids: tuple[str, ...] | None)
 def _answer(moderator: User, comment: Comment, review: Review) -> bool:
     if not review.disposition and not review.response.strip():
         if comment.disposition:
-            raise ModerationError("A disposition cannot be taken back: choose one of the listed dispositions.")
+            raise ModerationError(gettext("A disposition cannot be taken back: choose one of the listed dispositions."))
         return False
     if not review.disposition:
-        raise ModerationError("Choose a disposition for the response.")
+        raise ModerationError(gettext("Choose a disposition for the response."))
     return moderation.set_disposition(moderator, comment, review.disposition, review.response)
 
 
 def describe(event: ModerationEvent) -> str:
-    """One event of a comment's history in words, e.g. "Disposition changed from Accepted to Noted"."""
+    """One event of a comment's history in words, e.g. "Disposition changed from Accepted to Noted", in the
+    reader's language: the words are made when shown, from the event's stored codes (its note stays as stored)."""
     if event.field == "status":
-        return {
-            CommentStatus.APPROVED.value: "Approved",
-            CommentStatus.REJECTED.value: "Rejected",
-            CommentStatus.WITHDRAWN.value: "Withdrawn by the author",
-        }.get(event.to_value, f"Status set to {label('status', event.to_value)}")
+        if event.to_value == CommentStatus.APPROVED.value:
+            return gettext("Approved")
+        if event.to_value == CommentStatus.REJECTED.value:
+            return gettext("Rejected")
+        if event.to_value == CommentStatus.WITHDRAWN.value:
+            return gettext("Withdrawn by the author")
+        return gettext("Status set to %(status)s", status=label("status", event.to_value))
     if event.field == "disposition":
         after = label("disposition", event.to_value)
         if event.from_value is None:
-            return f"Disposition set to {after}"
+            return gettext("Disposition set to %(disposition)s", disposition=after)
         if event.from_value == event.to_value:
-            return f"Response changed (disposition stays {after})"
-        return f"Disposition changed from {label('disposition', event.from_value)} to {after}"
+            return gettext("Response changed (disposition stays %(disposition)s)", disposition=after)
+        before = label("disposition", event.from_value)
+        return gettext("Disposition changed from %(before)s to %(after)s", before=before, after=after)
     if event.field == "assignee":
         return assignment.describe(event)
     if event.field == "themes":  # the theme names are in the event's reason
-        return "Themes added" if event.to_value == themes.TAGGED else "Themes removed"
-    return f"{event.field.capitalize()} changed from {event.from_value or 'nothing'} to {event.to_value}"
+        return gettext("Themes added") if event.to_value == themes.TAGGED else gettext("Themes removed")
+    return gettext(
+        "%(field)s changed from %(before)s to %(after)s",
+        field=event.field.capitalize(),
+        before=event.from_value or gettext("nothing"),
+        after=event.to_value,
+    )
+
+
+def note(event: ModerationEvent) -> str:
+    """The event's stored reason or response as the history shows it. A rejection's note starts with the reason's
+    English label (stored so, whoever rejected it): that label is shown in the reader's language, the rest as typed."""
+    if event.field == "status" and event.reason:
+        for code in RejectionReason:
+            english = stored_label("reason", code)
+            if event.reason == english:
+                return label("reason", code)
+            if event.reason.startswith(f"{english}: "):
+                typed = event.reason[len(english) + 2 :]
+                return gettext("%(reason)s: %(note)s", reason=label("reason", code), note=typed)
+    return event.reason
+
+
+def who(event: ModerationEvent) -> str:
+    """Who made the event, as the history shows it: the stored "Name <email>", or the words for an account
+    that is gone and for the command line in the reader's language."""
+    shown = event.actor_shown
+    if shown == DELETED_ACCOUNT:
+        return gettext("Deleted account")
+    if shown == COMMAND_LINE:
+        return gettext("command line")
+    return shown

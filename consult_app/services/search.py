@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, not_, or_, select, table, text, true
 
@@ -71,7 +72,7 @@ def parse(text_: str) -> Query:
     a token with no word in it (`***`, `-`) is dropped; `or` at either end or twice in a row is dropped.
     """
     if len(text_) > QUERY_MAX:
-        raise SearchError(f"The search text is longer than {QUERY_MAX} characters.")
+        raise SearchError(gettext("The search text is longer than %(max)d characters.", max=QUERY_MAX))
     groups: list[list[Term]] = []
     join_next = False
     for match in TOKEN.finditer(text_):
@@ -91,7 +92,7 @@ def parse(text_: str) -> Query:
             groups.append([term])
         join_next = False
     if sum(len(group) for group in groups) > TERMS_MAX:
-        raise SearchError(f"Use at most {TERMS_MAX} words or phrases in a search.")
+        raise SearchError(gettext("Use at most %(max)d words or phrases in a search.", max=TERMS_MAX))
     return Query(tuple(tuple(group) for group in groups))
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,8 +50,9 @@ class Lifetimes:
 
 def _in_words(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
-    number, unit = (minutes // 1440, "day") if minutes % 1440 == 0 else (minutes, "minute")
-    return f"{number} {unit}{'' if number == 1 else 's'}"
+    if minutes % 1440 == 0:
+        return ngettext("%(num)d day", "%(num)d days", minutes // 1440)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def lifetimes() -> Lifetimes:

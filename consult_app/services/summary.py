@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,13 +30,13 @@ from consult_app import links
 from consult_app.extensions import db
 from consult_app.labels import label, section_label
 from consult_app.models import Comment, CommentStatus, Document, Section, User, Version
-from consult_app.models.comment import DELETED_ACCOUNT, Publication
+from consult_app.models.comment import Publication
 from consult_app.models.types import utcnow
 from consult_app.permissions import can_publish_responses
 from consult_app.services.theme_counts import theme_figures
 
-ANONYMOUS = "Anonymous reviewer"
-NOT_GIVEN = "Not given"
+ANONYMOUS = _l("Anonymous reviewer")
+NOT_GIVEN = _l("Not given")
 MAIN_THEMES = 5
 
 
@@ -113,7 +115,7 @@ class Summary:
 def set_published(actor: User, document: Document, publish: bool) -> bool:
     """Publish or withdraw the summary; returns False when it already was in that state. Only flushes."""
     if not can_publish_responses(actor):
-        raise SummaryError("Only moderators publish the summary of responses.", 403)
+        raise SummaryError(gettext("Only moderators publish the summary of responses."), 403)
     if (document.responses_published_at is not None) == publish:
         return False
     document.responses_published_at = utcnow() if publish else None
@@ -169,7 +171,7 @@ def _removed_title(comment: Comment) -> str:
         select(Section).where(Section.version_id == comment.version_id, Section.key == comment.section_key)
     )
     title = section.title if section is not None else comment.section_key
-    return f"{title} (removed from the current version)"
+    return gettext("%(title)s (removed from the current version)", title=title)
 
 
 def _quoted(document: Document, comment: Comment) -> Quoted:
@@ -193,7 +195,7 @@ def _author(comment: Comment) -> str:
     """As the section page names the author: never a name for an anonymous comment."""
     author = comment.author
     if author is None:
-        return DELETED_ACCOUNT
+        return _deleted_account()
     if comment.publication == Publication.PUBLIC_ANONYMOUS.value:
         return f"{ANONYMOUS}, {author.respondent_label}"
     return f"{author.display_name}, {author.organisation}" if author.organisation else author.display_name
@@ -211,7 +213,7 @@ def _respondents(approved: list[Comment]) -> tuple[list[Tally], list[Tally], int
         if author is None:
             orphans += 1
             continue
-        kind, country = author.respondent_label, author.country.strip() or NOT_GIVEN
+        kind, country = str(author.respondent_label), author.country.strip() or str(NOT_GIVEN)
         people_by_type.setdefault(kind, set()).add(author.id)
         people_by_country.setdefault(country, set()).add(author.id)
         comments_by_type[kind] += 1
@@ -225,7 +227,12 @@ def _tallies(people: dict[str, set[int]], comments: Counter[str], orphans: int) 
     rows = sorted(
         (Tally(name, len(people[name]), comments[name]) for name in people), key=lambda t: (-t.people, t.label)
     )
-    return rows + ([Tally(DELETED_ACCOUNT, None, orphans)] if orphans else [])
+    return rows + ([Tally(_deleted_account(), None, orphans)] if orphans else [])
+
+
+def _deleted_account() -> str:
+    """models.comment.DELETED_ACCOUNT in the reader's language (the summary is read by the public)."""
+    return gettext("Deleted account")
 
 
 def _change_notes(document: Document) -> list[tuple[str, ChangeNote]]:

@@ -18,13 +18,14 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from flask_babel import gettext, ngettext
 
+from consult_app.i18n import current_language
 from consult_app.services.summary import Quoted, SectionSummary, Summary, Tally
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
-UNKNOWN = "not known"  # people behind the comments of deleted accounts
 LINK_COLOUR = "0B4F8A"  # the site's link colour (static/consult.css)
 
 
@@ -34,12 +35,16 @@ def xml_safe(text: str) -> str:
 
 
 def summary_docx(summary: Summary, published_words: str) -> bytes:
-    """The .docx file's bytes. `published_words` says when it was published (or that it is a preview), as the
-    page says it, in the site's time zone (the caller formats it: services do not know the time zone)."""
+    """The .docx file's bytes, in the language of the request (as the page). `published_words` says when it was
+    published (or that it is a preview), as the page says it, in the site's time zone (the caller formats it:
+    services do not know the time zone)."""
     word = docx.Document()
-    word.core_properties.title = xml_safe(f"Summary of responses: {summary.document.title}")
-    word.add_heading(xml_safe(f"Summary of responses: {summary.document.title}"), level=0)
-    word.add_paragraph(xml_safe(f"Version {summary.version.number}. {published_words}"))
+    title = gettext("Summary of responses: %(title)s", title=summary.document.title)
+    word.core_properties.title = xml_safe(title)
+    word.core_properties.language = current_language()
+    word.add_heading(xml_safe(title), level=0)
+    version = gettext("Version %(number)d.", number=summary.version.number)
+    word.add_paragraph(xml_safe(f"{version} {published_words}"))
     _who_responded(word, summary)
     for section in summary.sections:
         _section(word, section)
@@ -49,36 +54,39 @@ def summary_docx(summary: Summary, published_words: str) -> bytes:
 
 
 def _who_responded(word, summary: Summary) -> None:
-    word.add_heading("Who responded", level=1)
-    people = "person" if summary.people == 1 else "people"
+    word.add_heading(gettext("Who responded"), level=1)
+    people = ngettext("%(num)d person", "%(num)d people", summary.people)
     word.add_paragraph(
-        f"{summary.comments} comment{'' if summary.comments == 1 else 's'} from {summary.people} {people}."
+        ngettext(
+            "%(num)d comment from %(people)s.", "%(num)d comments from %(people)s.", summary.comments, people=people
+        )
     )
     if summary.comments:
-        _tally_table(word, "Respondent type", summary.by_type)
-        _tally_table(word, "Country", summary.by_country)
+        _tally_table(word, gettext("Respondent type"), summary.by_type)
+        _tally_table(word, gettext("Country"), summary.by_country)
 
 
 def _tally_table(word, heading: str, tallies: list[Tally]) -> None:
+    unknown = gettext("not known")  # people behind the comments of deleted accounts
     rows = [
-        (tally.label, UNKNOWN if tally.people is None else str(tally.people), str(tally.comments)) for tally in tallies
+        (tally.label, unknown if tally.people is None else str(tally.people), str(tally.comments)) for tally in tallies
     ]
-    _table(word, (heading, "People", "Comments"), rows)
+    _table(word, (heading, gettext("People"), gettext("Comments")), rows)
 
 
 def _section(word, section: SectionSummary) -> None:
     word.add_heading(xml_safe(section.label), level=1)
     word.add_paragraph(_count_words(section))
     if section.themes:
-        word.add_heading("Main themes", level=2)
-        _table(word, ("Theme", "Comments"), [(name, str(count)) for name, count in section.themes])
+        word.add_heading(gettext("Main themes"), level=2)
+        _table(word, (gettext("Theme"), gettext("Comments")), [(name, str(count)) for name, count in section.themes])
     if section.notes:
-        word.add_heading("Changes made in response to comments", level=2)
+        word.add_heading(gettext("Changes made in response to comments"), level=2)
         for note in section.notes:
-            word.add_paragraph(xml_safe(f"Version {note.version}: {note.text}"))
+            word.add_paragraph(xml_safe(gettext("Version %(number)d: %(note)s", number=note.version, note=note.text)))
     if section.quoted:
-        word.add_heading("You said, we did", level=2)
-        table = _table(word, ("You said", "We did"), [])
+        word.add_heading(gettext("You said, we did"), level=2)
+        table = _table(word, (gettext("You said"), gettext("We did")), [])
         for quoted in section.quoted:
             cells = table.add_row().cells
             _you_said(cells[0], quoted)
@@ -87,10 +95,14 @@ def _section(word, section: SectionSummary) -> None:
 
 def _count_words(section: SectionSummary) -> str:
     """The same sentence as the page: '3 comments, of which 1 private (counted, not quoted).'"""
-    text = f"{section.comments} comment{'' if section.comments == 1 else 's'}"
     if section.private:
-        text += f", of which {section.private} private (counted, not quoted)"
-    return text + "."
+        return ngettext(
+            "%(num)d comment, of which %(private)d private (counted, not quoted).",
+            "%(num)d comments, of which %(private)d private (counted, not quoted).",
+            section.comments,
+            private=section.private,
+        )
+    return ngettext("%(num)d comment.", "%(num)d comments.", section.comments)
 
 
 def _you_said(cell, quoted: Quoted) -> None:
@@ -98,14 +110,14 @@ def _you_said(cell, quoted: Quoted) -> None:
     _hyperlink(heading, quoted.reference, quoted.link)
     heading.add_run(xml_safe(f" {quoted.author} ({quoted.kind})"))
     if quoted.parent_reference:
-        cell.add_paragraph(f"In reply to {quoted.parent_reference}")
+        cell.add_paragraph(gettext("In reply to %(reference)s", reference=quoted.parent_reference))
     if quoted.quote:
         cell.add_paragraph().add_run(xml_safe(f"“{quoted.quote}”")).italic = True
     cell.add_paragraph(xml_safe(quoted.body))
 
 
 def _we_did(cell, quoted: Quoted) -> None:
-    cell.paragraphs[0].add_run(xml_safe(quoted.disposition or "No response yet")).bold = True
+    cell.paragraphs[0].add_run(xml_safe(quoted.disposition or gettext("No response yet"))).bold = True
     if quoted.response:
         cell.add_paragraph(xml_safe(quoted.response))
 

@@ -18,12 +18,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_decimal, gettext
 from sqlalchemy import delete, func, insert, select
 
 from consult_app.extensions import db
 from consult_app.models import Comment, Document, Theme, User, comment_themes
 from consult_app.models.theme import THEME_DESCRIPTION_MAX, THEME_NAME_MAX
-from consult_app.models.types import UNSTORABLE, is_storable
+from consult_app.models.types import is_storable
 from consult_app.permissions import can_moderate
 from consult_app.services.moderation import record_event
 
@@ -52,19 +53,36 @@ def clean_name(raw: str | None) -> str:
     """The name as stored: NFC, trimmed, inner white space collapsed. Raises ThemeError when it is empty,
     too long, or holds a control character, ";" or text neither database can store."""
     if raw is not None and not is_storable(raw):
-        raise ThemeError(f"A theme name cannot contain {UNSTORABLE}.", field="name")
+        # models.types.UNSTORABLE, in a whole sentence of the reader's language.
+        raise ThemeError(
+            gettext(
+                "A theme name cannot contain the NUL character (U+0000) or a lone surrogate (bytes that are not UTF-8)."
+            ),
+            field="name",
+        )
     name = " ".join(unicodedata.normalize("NFC", raw or "").split())
     if not name:
-        raise ThemeError("Give the theme a name.", field="name")
+        raise ThemeError(gettext("Give the theme a name."), field="name")
     if len(name) > THEME_NAME_MAX:
         raise ThemeError(
-            f"A theme name has at most {THEME_NAME_MAX} characters (this one has {len(name):,}).", field="name"
+            gettext(
+                "A theme name has at most %(max)d characters (this one has %(count)s).",
+                max=THEME_NAME_MAX,
+                count=format_decimal(len(name)),
+            ),
+            field="name",
         )
     if any(unicodedata.category(character) in ("Cc", "Cf") for character in name):
-        raise ThemeError("A theme name cannot contain control or invisible formatting characters.", field="name")
+        raise ThemeError(
+            gettext("A theme name cannot contain control or invisible formatting characters."), field="name"
+        )
     if SEPARATOR in name:
         raise ThemeError(
-            f"A theme name cannot contain “{SEPARATOR}”: the response log separates theme names with it.", field="name"
+            gettext(
+                "A theme name cannot contain “%(separator)s”: the response log separates theme names with it.",
+                separator=SEPARATOR,
+            ),
+            field="name",
         )
     return name
 
@@ -77,9 +95,18 @@ def name_key(name: str) -> str:
 def _clean_description(raw: str | None) -> str:
     description = (raw or "").strip()
     if not is_storable(description):
-        raise ThemeError(f"A description cannot contain {UNSTORABLE}.", field="description")
+        raise ThemeError(
+            gettext(
+                "A description cannot contain the NUL character (U+0000) or a lone surrogate "
+                "(bytes that are not UTF-8)."
+            ),
+            field="description",
+        )
     if len(description) > THEME_DESCRIPTION_MAX:
-        raise ThemeError(f"A description has at most {THEME_DESCRIPTION_MAX:,} characters.", field="description")
+        raise ThemeError(
+            gettext("A description has at most %(max)s characters.", max=format_decimal(THEME_DESCRIPTION_MAX)),
+            field="description",
+        )
     return description
 
 
@@ -127,7 +154,9 @@ def create_theme(
     name, description = clean_name(name), _clean_description(description)
     count = db.session.scalar(select(func.count(Theme.id)).where(Theme.document_id == document.id))
     if count >= MAX_THEMES:
-        raise ThemeError(f"A document has at most {MAX_THEMES} themes; merge some before adding more.", 409)
+        raise ThemeError(
+            gettext("A document has at most %(max)d themes; merge some before adding more.", max=MAX_THEMES), 409
+        )
     parent = _checked_parent(document, parent_id, None)
     _check_unique(document, name, None)
     theme = Theme(document_id=document.id, name=name, name_key=name_key(name), description=description)
@@ -157,7 +186,12 @@ def delete_theme(actor: User, theme: Theme) -> int:
     _check_actor(actor)
     if theme.children:
         names = ", ".join(f"“{child.name}”" for child in theme.children)
-        raise ThemeError(f"“{theme.name}” has sub-themes ({names}): delete or move them first.", 409)
+        raise ThemeError(
+            gettext(
+                "“%(name)s” has sub-themes (%(children)s): delete or move them first.", name=theme.name, children=names
+            ),
+            409,
+        )
     tagged = select(comment_themes.c.comment_id).where(comment_themes.c.theme_id == theme.id)
     comments = list(db.session.scalars(select(Comment).where(Comment.id.in_(tagged))))
     for comment in comments:
@@ -170,7 +204,7 @@ def delete_theme(actor: User, theme: Theme) -> int:
 
 def _check_actor(actor: User) -> None:
     if not can_moderate(actor):
-        raise ThemeError("Only moderators manage themes.", 403)
+        raise ThemeError(gettext("Only moderators manage themes."), 403)
 
 
 def _checked_parent(document: Document, parent_id: int | None, theme: Theme | None) -> Theme | None:
@@ -179,13 +213,18 @@ def _checked_parent(document: Document, parent_id: int | None, theme: Theme | No
         return None
     parent = get_theme(document, parent_id)
     if parent is None:
-        raise ThemeError("The parent theme is not one of this document's themes.", field="parent_id")
+        raise ThemeError(gettext("The parent theme is not one of this document's themes."), field="parent_id")
     if parent.parent_id is not None:
-        raise ThemeError(f"“{parent.name}” is itself a sub-theme: themes have two levels at most.", field="parent_id")
+        raise ThemeError(
+            gettext("“%(name)s” is itself a sub-theme: themes have two levels at most.", name=parent.name),
+            field="parent_id",
+        )
     if theme is not None and parent.id == theme.id:
-        raise ThemeError("A theme cannot be its own parent.", field="parent_id")
+        raise ThemeError(gettext("A theme cannot be its own parent."), field="parent_id")
     if theme is not None and theme.children:
-        raise ThemeError(f"“{theme.name}” has sub-themes, so it stays at the top level.", field="parent_id")
+        raise ThemeError(
+            gettext("“%(name)s” has sub-themes, so it stays at the top level.", name=theme.name), field="parent_id"
+        )
     return parent
 
 
@@ -193,7 +232,9 @@ def _check_unique(document: Document, name: str, theme: Theme | None) -> None:
     statement = select(Theme).where(Theme.document_id == document.id, Theme.name_key == name_key(name))
     clash = db.session.scalar(statement)
     if clash is not None and clash is not theme:
-        raise ThemeError(f"This document already has a theme called “{clash.name}”.", 409, field="name")
+        raise ThemeError(
+            gettext("This document already has a theme called “%(name)s”.", name=clash.name), 409, field="name"
+        )
 
 
 # --- tagging ------------------------------------------------------------------------------------------------
@@ -274,20 +315,25 @@ def themes_of(comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
 
 def _checked_request(comment_ids: Sequence[int], theme_ids: Sequence[int], actor: User):
     if not can_moderate(actor):
-        raise ThemeError("Only moderators tag comments.", 403)
+        raise ThemeError(gettext("Only moderators tag comments."), 403)
     comment_ids, theme_ids = list(dict.fromkeys(comment_ids)), list(dict.fromkeys(theme_ids))
     if not comment_ids:
-        raise ThemeError("Select at least one comment.")
+        raise ThemeError(gettext("Select at least one comment."))
     if not theme_ids:
-        raise ThemeError("Choose at least one theme.")
+        raise ThemeError(gettext("Choose at least one theme."))
     comments = _fetch(Comment, comment_ids, "comment")
     themes = _fetch(Theme, theme_ids, "theme")
     for comment in comments:
         foreign = [theme for theme in themes if theme.document_id != comment.document_id]
         if foreign:
             raise ThemeError(
-                f"Nothing was tagged: {comment.reference} is a comment on “{comment.document.title}”, and the theme "
-                f"“{foreign[0].name}” belongs to another document."
+                gettext(
+                    "Nothing was tagged: %(reference)s is a comment on “%(document)s”, and the theme “%(theme)s” "
+                    "belongs to another document.",
+                    reference=comment.reference,
+                    document=comment.document.title,
+                    theme=foreign[0].name,
+                )
             )
     return comments, themes
 
@@ -300,8 +346,13 @@ def _fetch(model, ids: list[int], what: str) -> list:
         )
     missing = [item for item in ids if item not in found]
     if missing:
-        shown = Comment.reference_of(missing[0]) if model is Comment else f"number {missing[0]}"
-        raise ThemeError(f"Nothing was tagged: there is no {what} {shown}.", 404)
+        if model is Comment:
+            message = gettext(
+                "Nothing was tagged: there is no comment %(reference)s.", reference=Comment.reference_of(missing[0])
+            )
+        else:
+            message = gettext("Nothing was tagged: there is no theme number %(number)d.", number=missing[0])
+        raise ThemeError(message, 404)
     return [found[item] for item in ids]
 
 

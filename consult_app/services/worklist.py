@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import selectinload
@@ -53,7 +55,7 @@ class Sort(enum.StrEnum):
     STATUS = "status"
 
 
-SORT_LABELS = {Sort.AGE: "Oldest first", Sort.SECTION: "By section", Sort.STATUS: "By status"}
+SORT_LABELS = {Sort.AGE: _l("Oldest first"), Sort.SECTION: _l("By section"), Sort.STATUS: _l("By status")}
 
 
 class FilterError(ValueError):
@@ -81,9 +83,11 @@ class WorklistFilter:
         for name in (f.name for f in fields(cls)):
             value = (args.get(name) or "").strip()
             if not is_storable(value):
-                raise FilterError(f"The “{name}” filter contains characters that cannot be searched for.")
+                raise FilterError(
+                    gettext("The “%(name)s” filter contains characters that cannot be searched for.", name=name)
+                )
             if len(value) > (search.QUERY_MAX if name == "q" else VALUE_MAX):
-                raise FilterError(f"The “{name}” filter is too long.")
+                raise FilterError(gettext("The “%(name)s” filter is too long.", name=name))
             values[name] = value
         chosen = cls(**{**values, "sort": values["sort"] or Sort.AGE.value})
         chosen.check()
@@ -97,13 +101,13 @@ class WorklistFilter:
         if self.disposition and self.disposition != UNANSWERED:
             _one_of("disposition", self.disposition, Disposition)
         if self.assignee not in ("", ME, NOBODY) and parse_id(self.assignee) is None:
-            raise FilterError("The “assignee” filter is “me”, “none” or the number of an account.")
+            raise FilterError(gettext("The “assignee” filter is “me”, “none” or the number of an account."))
         if self.theme and parse_id(self.theme) is None:
-            raise FilterError("The “theme” filter is the number of a theme.")
+            raise FilterError(gettext("The “theme” filter is the number of a theme."))
         if len(self.section) > KEY_MAX:
-            raise FilterError("The “section” filter is too long.")
+            raise FilterError(gettext("The “%(name)s” filter is too long.", name="section"))
         if self.document and db.session.scalar(select(Document.id).where(Document.slug == self.document)) is None:
-            raise FilterError(f"There is no document “{self.document}”.")
+            raise FilterError(gettext("There is no document “%(slug)s”.", slug=self.document))
         try:
             search.parse(self.q)
         except search.SearchError as error:
@@ -127,7 +131,14 @@ class WorklistFilter:
 def _one_of(name: str, value: str, allowed: type[enum.StrEnum]) -> None:
     if value and value not in set(allowed):
         known = ", ".join(member.value for member in allowed)
-        raise FilterError(f"Unknown {name.replace('_', ' ')} “{value}” (use one of: {known}).")
+        raise FilterError(
+            gettext(
+                "Unknown %(name)s “%(value)s” (use one of: %(known)s).",
+                name=name.replace("_", " "),
+                value=value,
+                known=known,
+            )
+        )
 
 
 def parse_id(value: str) -> int | None:
@@ -172,13 +183,17 @@ def parse_cursor(text_: str, sort: str, name: str) -> tuple:
     """The sort-key values written in a page address (`<int>-<int>-...`, times as microseconds since 1970)."""
     parts = text_.split("-") if CURSOR.match(text_) else []
     if len(parts) != len(sort_key(sort)):
-        raise FilterError(f"The page address is not valid (its “{name}” part). Go back to the first page.")
+        raise FilterError(_bad_address(name))
     numbers = [int(part) for part in parts]
     try:
         moment = EPOCH + timedelta(microseconds=numbers[-2])
     except OverflowError:
-        raise FilterError(f"The page address is not valid (its “{name}” part). Go back to the first page.") from None
+        raise FilterError(_bad_address(name)) from None
     return (*numbers[:-2], moment, numbers[-1])
+
+
+def _bad_address(name: str) -> str:
+    return gettext("The page address is not valid (its “%(part)s” part). Go back to the first page.", part=name)
 
 
 def format_cursor(values: tuple) -> str:
@@ -261,7 +276,7 @@ def worklist_page(
     """One page of the worklist: after the cursor `after`, before `before`, or the first. Raise FilterError for
     a malformed cursor."""
     if after and before:
-        raise FilterError("A page address has “after” or “before”, not both. Go back to the first page.")
+        raise FilterError(gettext("A page address has “after” or “before”, not both. Go back to the first page."))
     total = count(chosen, viewer)
     matching, key = statement(chosen, viewer, many=total > search.DENSE), sort_key(chosen.sort)
     position = tuple_(*key)

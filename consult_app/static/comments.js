@@ -2,11 +2,28 @@
 // the quote is a plain field, "Comment on this paragraph" is a link to the form at the end of the section, the
 // Reply link opens the reply page, forms are sent the ordinary way, and the server enforces every limit.
 // The Content-Security-Policy allows no inline style: positions are set through the CSSOM (element.style).
+// Words the script writes come from the page, in its language: the data-text-* attributes of the form box's
+// [data-comment-texts] (comments/_form.html) and the counter's data-text; English is only the fallback.
 (function () {
   "use strict";
 
   var FRAGMENT_HEADER = "Consult-Fragment";
   var WIDE = window.matchMedia("(min-width: 64rem)");
+  var LANGUAGE = document.documentElement.lang || "en";
+
+  // The text `name` (data-text-<name>) of a form box, or of the page's first one, with {placeholders} filled in.
+  function say(panel, name, fallback, values) {
+    var holder = (panel && panel.querySelector("[data-comment-texts]")) || document.querySelector("[data-comment-texts]");
+    var text = (holder && holder.getAttribute("data-text-" + name)) || fallback;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(values[key]);
+    });
+    return text;
+  }
+
+  function sectionPanel() {
+    return document.getElementById("comment-panel");
+  }
 
   function normalise(text) {
     return text.replace(/\s+/g, " ").trim();
@@ -23,8 +40,9 @@
       var body = document.getElementById(counter.getAttribute("data-for"));
       if (!body) return;
       var limit = parseInt(counter.getAttribute("data-limit"), 10);
+      var text = counter.getAttribute("data-text") || "{count} of " + limit.toLocaleString("en") + " characters";
       function update() {
-        counter.textContent = body.value.length.toLocaleString("en") + " of " + limit.toLocaleString("en") + " characters";
+        counter.textContent = text.split("{count}").join(body.value.length.toLocaleString(LANGUAGE));
       }
       body.addEventListener("input", update);
       update();
@@ -56,12 +74,14 @@
     box.focus();
   }
 
-  function errorMessage(response, text) {
+  function errorMessage(panel, response, text) {
     // The app's error pages say what went wrong in their lead paragraph.
     var page = new DOMParser().parseFromString(text, "text/html");
     var lead = page.querySelector("main .lead");
-    var said = lead ? normalise(lead.textContent) : "Something went wrong (error " + response.status + ").";
-    return said + " Nothing was sent; your text is still here.";
+    var said = lead
+      ? normalise(lead.textContent)
+      : say(panel, "error", "Something went wrong (error {status}).", {status: response.status});
+    return said + " " + say(panel, "unsent", "Nothing was sent; your text is still here.");
   }
 
   function replacePanel(panel, html) {
@@ -87,12 +107,12 @@
           form.removeAttribute("aria-busy");
           var fresh = response.headers.get(FRAGMENT_HEADER) === "1" ? replacePanel(panel, text) : null;
           if (fresh) focusAnswer(fresh);
-          else problemBox(panel, errorMessage(response, text));
+          else problemBox(panel, errorMessage(panel, response, text));
         });
       })
       .catch(function () {
         form.removeAttribute("aria-busy");
-        problemBox(panel, "The connection failed. Nothing was sent; your text is still here. Try again.");
+        problemBox(panel, say(panel, "offline", "The connection failed. Nothing was sent; your text is still here. Try again."));
       });
   }
 
@@ -111,7 +131,7 @@
   // The box around the section's comment form when it is opened beside a paragraph (moved, not copied, so
   // that what was typed stays); "Close" puts it back at the end of the section.
   function openBeside(block, quoteText) {
-    var panel = document.getElementById("comment-panel");
+    var panel = sectionPanel();
     if (!panel || !block) return;
     var home = document.getElementById("comment-panel-home");
     if (!home) {
@@ -131,7 +151,7 @@
       var close = document.createElement("button");
       close.type = "button";
       close.className = "button button--small button--secondary margin-form__close";
-      close.textContent = "Close";
+      close.textContent = say(panel, "close", "Close");
       close.addEventListener("click", function () {
         var current = document.getElementById("comment-panel");
         var from = box.parentNode && box.closest(".block");
@@ -143,7 +163,9 @@
       box.appendChild(title);
       box.appendChild(close);
     }
-    box.querySelector("h3").textContent = "Comment on paragraph " + block.getAttribute("data-paragraph");
+    box.querySelector("h3").textContent = say(panel, "paragraph", "Comment on paragraph {number}", {
+      number: block.getAttribute("data-paragraph")
+    });
     var margin = block.querySelector(".block__margin");
     if (!margin) {
       margin = document.createElement("div");
@@ -188,7 +210,7 @@
     var control = document.createElement("button");
     control.type = "button";
     control.className = "button selection-control";
-    control.textContent = "Comment on this passage";
+    control.textContent = say(sectionPanel(), "passage", "Comment on this passage");
     control.hidden = true;
     var selected = "";
     var block = null;

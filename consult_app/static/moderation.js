@@ -32,6 +32,22 @@
     focusCard(all[next]);
   }
 
+  // A sentence with a number, in the page's language: the element's data-forms holds the sentence in each plural
+  // form of the language (the template renders them translated, with "{n}" for the number); Intl.PluralRules says
+  // which form `n` takes.
+  function counted(element, n) {
+    var forms = {};
+    try {
+      forms = JSON.parse(element.getAttribute("data-forms") || "{}");
+    } catch (error) {
+      forms = {};
+    }
+    var language = document.documentElement.lang || "en";
+    var category = window.Intl && Intl.PluralRules ? new Intl.PluralRules(language).select(n) : n === 1 ? "one" : "other";
+    var number = window.Intl && Intl.NumberFormat ? new Intl.NumberFormat(language).format(n) : String(n);
+    return (forms[category] || forms.other || forms.many || "").replace("{n}", number);
+  }
+
   function selectedBoxes() {
     return Array.prototype.slice.call(document.querySelectorAll('input[name="comment_ids"]:checked'));
   }
@@ -41,8 +57,11 @@
     var all = document.querySelectorAll('input[name="comment_ids"]');
     var link = document.querySelector("[data-select-all]");
     var selected = selectedBoxes().length;
-    if (counter) counter.textContent = selected ? selected + " selected" : "";
-    if (link) link.textContent = selected && selected === all.length ? "Clear the selection" : "Select all on this page";
+    if (counter) counter.textContent = selected ? counted(counter, selected) : "";
+    if (link) {
+      var clear = selected && selected === all.length;
+      link.textContent = link.getAttribute(clear ? "data-clear-text" : "data-select-text") || link.textContent;
+    }
   }
 
   // --- announcing -------------------------------------------------------------------------------------------
@@ -51,17 +70,20 @@
   function announce(text, pending, decided) {
     var message = document.querySelector("[data-announce]");
     if (message) message.textContent = text;
+    // The page's count, when it is a number (not "more than 10,000"), in the sentence's form for what is left.
     var status = document.getElementById("queue-status");
-    var count = status && /^(\d+) comments? (.*)$/.exec(status.textContent);
+    var count = status && status.getAttribute("data-count");
     if (count && decided) {
-      var left = Math.max(parseInt(count[1], 10) - decided, 0);
-      status.textContent = left + (left === 1 ? " comment " : " comments ") + count[2];
+      var left = Math.max(parseInt(count, 10) - decided, 0);
+      status.setAttribute("data-count", String(left));
+      status.textContent = counted(status, left);
     }
     var badge = document.querySelector(".site-nav .badge");
     if (badge && pending && badge.firstChild && badge.firstChild.nodeType === 3) badge.firstChild.nodeValue = pending;
   }
 
-  function showCardError(card, message) {
+  // `field` ("reason" or "note", from the server) is what the message is about: the reject panel opens there.
+  function showCardError(card, message, field) {
     if (!card) {
       announce(message);
       return;
@@ -77,10 +99,10 @@
     error.textContent = message;
     card.classList.add("card--error");
     var panel = card.querySelector(".reject-panel");
-    var reason = card.querySelector('select[name="reason"]');
-    if (panel && /reason/i.test(message)) {
+    var control = field === "reason" || field === "note" ? card.querySelector('[name="' + field + '"]') : null;
+    if (panel && control) {
       panel.open = true;
-      reason.focus();
+      control.focus();
     } else {
       focusCard(card);
     }
@@ -135,7 +157,7 @@
           removeCards(result.body.decided);
         } else {
           var target = result.body.reference ? document.getElementById(result.body.reference) : card;
-          showCardError(target || card, result.body.error);
+          showCardError(target || card, result.body.error, result.body.field);
         }
       })
       .catch(function () {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -21,7 +23,7 @@ bp.add_app_template_global(can_publish_responses, "can_publish_responses")
 class PublicationForm(FlaskForm):
     """The button's form: `publish` is "1" to publish, "0" to withdraw (an empty post changes nothing)."""
 
-    publish = HiddenField(validators=[AnyOf(["0", "1"], message="Choose to publish or to withdraw the summary.")])
+    publish = HiddenField(validators=[AnyOf(["0", "1"], message=_l("Choose to publish or to withdraw the summary."))])
 
 
 def _readable_or_404(slug: str):
@@ -29,14 +31,14 @@ def _readable_or_404(slug: str):
     does not even show that it exists."""
     document = reading.find_document(slug)
     if document is None or not may_read_summary(current_user, document):
-        abort(404, description="There is no published summary of responses for this document.")
+        abort(404, description=gettext("There is no published summary of responses for this document."))
     return document
 
 
 def published_words(document) -> str:
     if document.responses_published_at is None:
-        return "Preview: not published yet."
-    return f"Published {local_time(document.responses_published_at, 'date')}."
+        return gettext("Preview: not published yet.")
+    return gettext("Published %(date)s.", date=local_time(document.responses_published_at, "date"))
 
 
 @bp.get("/guidance/<slug>/responses/")
@@ -63,10 +65,10 @@ def responses_docx(slug: str):
 def publication(slug: str):
     document = reading.find_document(slug)
     if document is None:
-        abort(404, description=f"There is no guidance document “{slug}”.")
+        abort(404, description=gettext("There is no guidance document “%(slug)s”.", slug=slug))
     form = PublicationForm()
     if not form.validate_on_submit():
-        abort(400, description="Choose to publish or to withdraw the summary, with the button on its page.")
+        abort(400, description=gettext("Choose to publish or to withdraw the summary, with the button on its page."))
     publish = form.publish.data == "1"
     try:
         changed = summary.set_published(current_user, document, publish)
@@ -75,9 +77,9 @@ def publication(slug: str):
         abort(error.status, description=str(error))
     db.session.commit()
     if not changed:
-        flash("Nothing changed: the summary already was " + ("published." if publish else "unpublished."), "success")
+        already = gettext("Nothing changed: the summary already was published.")
+        flash(already if publish else gettext("Nothing changed: the summary already was unpublished."), "success")
     else:
-        flash(
-            "The summary of responses is published." if publish else "The summary is withdrawn: staff only.", "success"
-        )
+        done = gettext("The summary of responses is published.")
+        flash(done if publish else gettext("The summary is withdrawn: staff only."), "success")
     return redirect(url_for("summary.responses", slug=document.slug))

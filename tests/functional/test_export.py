@@ -99,6 +99,7 @@ def test_every_column_matches_the_database(client, logged, login_as):
         "responded_by": "Mo Derator",
         "responded_at": "",
         "themes": "",  # appended after the first release's 25 columns; see test_themes_column_round_trips
+        "language": "en",  # appended after themes: the interface language the comment was written in
     }
     stored = db.session.get(Comment, logged["parent"].id)
     assert parent["submitted_at"] == stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -196,3 +196,48 @@ def test_redis_url_is_read_from_the_environment_and_serves_the_rate_limits_too()
     assert own["RATELIMIT_STORAGE_URI"] == "redis://b:2"
     with pytest.raises(ValueError, match="CONSULT_PAGE_CACHE_STALE_MS"):
         from_environment({"CONSULT_PAGE_CACHE_STALE_MS": "half a second"})
+
+
+API_ANSWERS = [
+    "/api/v1/documents/test-guidance",
+    "/api/v1/documents/test-guidance/comments",
+    "/api/v1/documents/test-guidance/comments?section=public-good",
+    "/api/v1/documents/test-guidance/statistics",
+    "/api/v1/documents/test-guidance/versions/1",
+]
+
+
+@pytest.mark.parametrize("url", API_ANSWERS)
+def test_an_api_answer_matched_to_the_token_costs_no_query(cached_app, document, url):
+    make_comment(make_user("reviewer"), document, status="approved")
+    client = cached_app.test_client()
+    first = client.get(url)
+    with counted_queries(cached_app) as statements:
+        revalidated = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        if "?" not in url:  # answers to a query are not kept: they are rendered again, tag or no tag
+            again = client.get(url)
+            assert again.status_code == 200 and again.data == first.data
+    assert statements == []
+    assert revalidated.status_code == 304 and revalidated.headers["ETag"] == first.headers["ETag"]
+
+
+def test_api_answers_to_different_queries_are_matched_apart(cached_app, document):
+    make_comment(make_user("reviewer"), document, status="approved", body="On the public good")
+    client = cached_app.test_client()
+    whole, other = client.get(API_ANSWERS[1]), client.get(API_ANSWERS[1] + "?section=no-such-section")
+    assert whole.headers["ETag"] != other.headers["ETag"]
+    assert "On the public good" in whole.get_data(as_text=True)
+    assert "On the public good" not in client.get(API_ANSWERS[1] + "?section=no-such-section").get_data(as_text=True)
+
+
+def test_a_change_in_another_process_shows_at_once_in_the_api(cached_app, database_url, redis_url, token_key, document):
+    client = cached_app.test_client()
+    comment = make_comment(make_user("reviewer"), document, body="Listed only once approved")
+    before = client.get(API_ANSWERS[1])
+    assert "Listed only once approved" not in before.get_data(as_text=True)
+    other = make_app(database_url, REDIS_URL=redis_url, PAGE_CACHE_KEY=token_key)
+    with other.app_context():
+        moderation.decide(make_user("moderator"), comment.id, "approve")
+        db.session.commit()
+    after = client.get(API_ANSWERS[1], headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "Listed only once approved" in after.get_data(as_text=True)

@@ -90,15 +90,18 @@ def test_old_version_shows_what_changed_per_section(client, document, tmp_path):
     assert 'href="/guidance/test-guidance/v1/"' not in html
     # Changed, added and removed sections first, each with its difference as rendered text, not Markdown source.
     changes, unchanged = html.split('<h2 id="unchanged-title">')
-    assert '<ins><span class="visually-hidden">[added: </span>now ' in changes  # introduction
+    # The guidance's words are marked with the document's language (the hidden labels are the reader's).
+    assert '<ins><span class="visually-hidden">[added: </span><span lang="en">now </span>' in changes  # introduction
     assert "1. Introduction" in changes and "Changed</span>" in changes
     assert "2. Public good" in changes and "Removed</span>" in changes
-    assert '<del><span class="visually-hidden">[removed: </span>Statistics should serve the public.' in changes
+    removed = '<del><span class="visually-hidden">[removed: </span>'
+    added = '<ins><span class="visually-hidden">[added: </span>'
+    assert removed + '<span lang="en">Statistics should serve the public.' in changes
     assert "Accountability" in changes and "New section</span>" in changes
-    assert '<ins><span class="visually-hidden">[added: </span>Someone must answer for the model.' in changes
+    assert added + '<span lang="en">Someone must answer for the model.' in changes
     assert "*public*" not in html and "### Scope" not in html and ">Scope" in changes
     # Then a link to each unchanged section, without its text.
-    link = '<a href="/guidance/test-guidance/bias-and-fairness/">3. Bias and fairness</a>'
+    link = '<a href="/guidance/test-guidance/bias-and-fairness/" lang="en">3. Bias and fairness</a>'
     assert f'<li id="bias-and-fairness">{link}' in unchanged
     assert "Models can be unfair" not in html
     current = page(client, "/guidance/test-guidance/")

@@ -108,6 +108,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # Only a button: it ends the account's other sessions (there are none here) and comes back.
     ("POST", "/account/sessions/others"): signed_in(ACCOUNT),
     ("POST", "/account/notifications"): signed_in(400),
+    # The account's interface language: an empty form chooses none (400).
+    ("POST", "/account/language"): signed_in(400),
     ("GET", "/account/data.json"): signed_in(200),
     ("POST", "/account/delete"): signed_in(400),
     # administration: admins only; empty forms (about another user) are 400

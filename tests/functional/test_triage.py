@@ -80,6 +80,7 @@ def test_the_script_gets_json_and_the_page_is_not_reloaded(client, document, aut
     assert refused.json == {
         "error": f"{second.reference}: Choose a reason for rejecting.",
         "reference": second.reference,
+        "field": "reason",  # the script opens the reject panel at the reason, whatever the language of the words
     }
     again = client.post(f"/moderation/comments/{first.id}/decision", data={"decision": "approve"}, headers=JSON)
     assert again.status_code == 409 and first.reference in again.json["error"]

@@ -37,7 +37,7 @@ def snapshot() -> tuple:
 
 
 def refused(response) -> bool:
-    return response.status_code == 400 and UNSTORABLE_INPUT in response.get_data(as_text=True)
+    return response.status_code == 400 and str(UNSTORABLE_INPUT) in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

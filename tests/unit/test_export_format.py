@@ -16,13 +16,13 @@ def test_timestamps_are_utc_to_the_second_with_a_z():
 
 def test_each_column_of_the_query_lands_in_its_field():
     """_as_row reads the query's columns by name (_Record): a record built in the query's own column order must
-    come out with every value in the field of the same name, and the comment's themes in the last column."""
+    come out with every value in the field of the same name, and the comment's themes in their own column."""
     keys = [column.key for column in export._row_query().selected_columns]
     submitted = datetime(2026, 11, 28, 14, 35, tzinfo=UTC)
     values = {key: f"<{key}>" for key in keys}
     values.update(comment_id=42, parent_id=7, version=3, section_number=5, author_id=9, created_at=submitted)
     values.update(moderated_at=submitted + timedelta(hours=1), responded_at=submitted + timedelta(days=1))
-    assert len(values) == len(keys) == 27
+    assert len(values) == len(keys) == 28
     assert export._as_row(tuple(values[key] for key in keys), "Bias; Privacy") == {
         "reference": "C-000042",
         "document": "<slug>",
@@ -50,4 +50,5 @@ def test_each_column_of_the_query_lands_in_its_field():
         "responded_by": "<responder_name>",
         "responded_at": "2026-11-29T14:35:00Z",
         "themes": "Bias; Privacy",
+        "language": "<language>",
     }

@@ -29,8 +29,8 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 catalogues: $(CATALOGUES)
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --omit-header \
-		--keywords _l --keywords lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+		--keywords _l --keywords lazy_gettext --keywords lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 120 -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # axe-core and vnu-jar for the browser tests, exactly as package-lock.json pins them. --ignore-scripts: vnu-jar's
 # install script would try to download a Java runtime; the machine's java (default-jre-headless) runs vnu.jar.

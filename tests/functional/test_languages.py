@@ -23,6 +23,7 @@ from consult_app.i18n import COOKIE, in_language
 from consult_app.models import User
 from consult_app.templating import local_time
 from tests.factories import make_comment, make_document, make_user, session_token_for, sign_in_with
+from tests.functional.test_auth import REGISTRATION
 
 SECTION = "/guidance/test-guidance/public-good/"
 DOCUMENT = "/guidance/test-guidance/"
@@ -556,16 +557,6 @@ def readable(response) -> str:
 
 
 # --- mail in the reader's language -------------------------------------------------------------------------------
-
-REGISTRATION = {
-    "name": "Ada Lovelace",
-    "organisation": "Analytical Engines Ltd",
-    "respondent_type": "academia_research",
-    "country": "United Kingdom",
-    "password": "engines weave algebraic patterns",
-    "password_confirm": "engines weave algebraic patterns",
-    "accept_terms": "y",
-}
 
 
 def mails_to(address: str) -> list[str]:

@@ -17,19 +17,10 @@ from consult_app.services import email_change
 from consult_app.services.mail import render_mail
 from consult_app.services.passwords import password_problem
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
+from tests.functional.test_auth import REGISTRATION
 
 FRENCH = {"Accept-Language": "fr"}
 RUSSIAN = {"Accept-Language": "ru"}
-REGISTRATION = {
-    "email": "Ada@Example.org",
-    "name": "Ada Lovelace",
-    "organisation": "Analytical Engines Ltd",
-    "respondent_type": "academia_research",
-    "country": "United Kingdom",
-    "password": "engines weave algebraic patterns",
-    "password_confirm": "engines weave algebraic patterns",
-    "accept_terms": "y",
-}
 # Words that only an English mail or page would have.
 ENGLISH = ("Hello", "Thank you", "Subject", "The link works", "Please", "Your comment", "Reason:", "Check your")
 MAIL_TEMPLATES = (

@@ -29,8 +29,6 @@ nobody signed in (`answer_everyone_alike`), so `is_personal` is False for them w
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,9 +38,10 @@ from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SessionInterface
 from flask_login import current_user
 
-from consult_app import page_changes
+from consult_app import page_changes, visitor_pages
 from consult_app.extensions import login_manager
 from consult_app.i18n import current_language
+from consult_app.kept import LeastRecentlyUsed as PageCache  # pages kept encoded: an answer copies bytes
 from consult_app.models.types import utcnow
 from consult_app.permissions import is_signed_in
 
@@ -56,39 +55,6 @@ PUBLIC = "public, max-age=60"
 SESSION_USER_KEY = "_user_id"
 
 
-class PageCache:
-    """Rendered pages by ETag, least recently used first out; shared by the threads of one process. Pages are
-    kept encoded: a cached answer then copies bytes, rather than encoding 50 kB of text on every request."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pages: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key, page) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
 @dataclass(frozen=True)
 class Matched:
     """A page's tag as the fingerprint query found it under one change token, and until when it may be trusted
@@ -96,6 +62,7 @@ class Matched:
 
     tag: str
     good_until: datetime
+    token: str  # the change token it was matched under
 
 
 class _State:
@@ -106,6 +73,8 @@ class _State:
         self.parts = PageCache(size)
         # (path, variant, change token) -> Matched: what spares a visitor's request the fingerprint query.
         self.matched = PageCache(size * 4)
+        # Whole answers to visitors, served before Flask (consult_app/visitor_pages.py).
+        self.answers = PageCache(size)
         self.recheck = timedelta(seconds=recheck_seconds)
         self._release: str | None = None
 
@@ -131,9 +100,12 @@ def init_app(app: Flask) -> None:
     # With templates reloaded from disk (debug), a page can change without the code hash knowing: no tags then.
     enabled = not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
     config = app.config
-    app.extensions[EXTENSION_KEY] = _State(enabled, config["PAGE_CACHE_SIZE"], config["PAGE_CACHE_RECHECK_SECONDS"])
+    state = _State(enabled, config["PAGE_CACHE_SIZE"], config["PAGE_CACHE_RECHECK_SECONDS"])
+    app.extensions[EXTENSION_KEY] = state
     page_changes.init_app(app)
     app.after_request(mark_personal_responses)
+    if enabled:
+        visitor_pages.install(app, state.answers)
 
 
 def is_personal() -> bool:
@@ -163,6 +135,13 @@ def page_cache() -> PageCache:
     return _state().pages
 
 
+def clear_pages() -> None:
+    """Forget every rendered visitor's page, including the answers kept in front of Flask."""
+    state = _state()
+    state.pages.clear()
+    state.answers.clear()
+
+
 def _etag(fingerprint: str, language: str = "") -> str:
     """The tag of a page: release, time zone, language (reading pages; the API speaks codes), path, data."""
     state = _state()
@@ -185,13 +164,15 @@ def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str
     fingerprint query (consult_app/page_changes.py); otherwise the query decides, as it always did."""
     if not _is_shared_view():
         return _personal(render())
-    tag = _matched_tag()
-    if tag is None:
+    match = _current_match()
+    if match is None:
         found = fingerprint()
         if found is None:
             return _personal(render())
         tag = _etag(found, current_language())
-        _remember_match(tag, found)
+        match = _remember_match(tag, found)
+    else:
+        tag = match.tag
     if request.if_none_match.contains_weak(tag):
         return _shared(Response(status=304), tag)
     pages = page_cache()
@@ -202,6 +183,9 @@ def reading_page(fingerprint: Callable[[], str | None], render: Callable[[], str
             return _personal(html)
         page = html.encode()
         pages.put(tag, page)
+    if match is not None:  # matched to a change token: the layer in front of Flask may keep the whole answer
+        mark = visitor_pages.Mark(current_language(), match.token, match.good_until)
+        request.environ[visitor_pages.FLASK_MARK] = mark
     return _shared(Response(page, mimetype="text/html"), tag)
 
 
@@ -253,20 +237,30 @@ def _match_key(api: bool = False) -> tuple[str, str, str] | None:
     return g.consult_match_key
 
 
-def _matched_tag(api: bool = False) -> str | None:
+def _current_match(api: bool = False) -> Matched | None:
     key = _match_key(api)
     matched = _state().matched.get(key) if key is not None else None
     if matched is None or utcnow() >= matched.good_until:
         return None
-    return matched.tag
+    return matched
 
 
-def _remember_match(tag: str, found: str) -> None:
+def _matched_tag(api: bool = False) -> str | None:
+    matched = _current_match(api)
+    return matched.tag if matched is not None else None
+
+
+def _remember_match(tag: str, found: str) -> Matched | None:
+    """Keep `tag` as what the page is under the current change token, if there is one and `found` says how long
+    the clock leaves the page alone; the Matched kept, or None."""
     key = g.pop("consult_match_key", None)
     changes_at = getattr(found, "changes_at", None)  # only fingerprints that know their clock are kept
-    if key is not None and changes_at is not None:
-        state = _state()
-        state.matched.put(key, Matched(tag, min(changes_at, utcnow() + state.recheck)))
+    if key is None or changes_at is None:
+        return None
+    state = _state()
+    matched = Matched(tag, min(changes_at, utcnow() + state.recheck), key[2])
+    state.matched.put(key, matched)
+    return matched
 
 
 def _shared(response: Response, tag: str) -> Response:

@@ -11,9 +11,13 @@ says `Vary: Accept-Language, Cookie`, so no shared cache hands one language's pa
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from consult_app.extensions import csrf, db
 from consult_app.permissions import is_signed_in
@@ -48,10 +52,18 @@ def select_language() -> str:
         chosen = known(getattr(user, "language", None))
         if chosen:
             return chosen
-    chosen = known(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return visitor_language(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
+
+
+def visitor_language(cookie: str | None, accept_language: str | None) -> str:
+    """The language of a request with no account's choice: the switcher's cookie, else the browser's
+    `Accept-Language`, else English. Also what visitor_pages.py uses, so the two never disagree."""
+    return known(cookie) or _accepted(accept_language or "")
+
+
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct headers; parsing one costs more than this
+def _accepted(header: str) -> str:
+    return parse_accept_header(header, LanguageAccept).best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

@@ -21,6 +21,15 @@ request takes the fingerprint query again (fresh, as before this module existed)
 after a second; the first process that reaches Redis after it failed replaces the token, since changes made
 meanwhile were not counted. Without REDIS_URL there is no token, and every request takes the fingerprint
 query.
+
+A second token, under the same key with ":personal" added, changes whenever something a signed-in person sees
+beyond visitors may have changed: an account or a log-in session changed or deleted (a log-out, a password or
+role change, a deactivation), or any comment written, moderated or deleted. It keeps a signed-in reader's
+request away from the database (services/sessions.py keeps the account a session opens, services/reading.py
+whether a reader sees more than visitors on a section), and it is read from Redis on every such request, never
+reused: a log-out elsewhere takes effect at the next request. Marking a session as used (`sessions.touch`, a
+statement on a connection of its own) and a new log-in change nothing anyone else's session depends on, and
+leave it alone.
 """
 
 from __future__ import annotations
@@ -31,8 +40,7 @@ import threading
 import time
 from itertools import chain
 
-import redis
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -41,6 +49,13 @@ EXTENSION_KEY = "consult_page_changes"
 RETRY_SECONDS = 1.0  # after Redis failed, this long on the fingerprint query before asking Redis again
 REDIS_TIMEOUT = 0.25  # seconds: a Redis that hangs must not hold a reading request longer than this
 _CHANGED = "consult_visible_change"  # the session.info flag: this transaction changed what visitors see
+_PERSONAL = "consult_personal_change"  # ... and what a signed-in person sees (see the module's docstring)
+PERSONAL_EXTENSION_KEY = "consult_personal_changes"
+PERSONAL_KEY_SUFFIX = ":personal"
+# Tables whose changes may change what a signed-in reader sees beyond visitors; a new row of the first two changes
+# nobody's existing session or account.
+PERSONAL_TABLES = frozenset({"users", "user_sessions", "comments"})
+PERSONAL_INSERTS_IGNORED = frozenset({"users", "user_sessions"})
 
 # Tables whose every change shows on a visitor's page; comments and users are judged row by row below.
 VISIBLE_TABLES = frozenset({"documents", "versions", "sections"})
@@ -53,7 +68,10 @@ class ChangeToken:
 
     def __init__(self, url: str, key: str, stale_seconds: float) -> None:
         self.key, self.stale_seconds = key, stale_seconds
+        import redis  # deferred: only apps with REDIS_URL need it (60 ms of every command's start otherwise)
+
         self.client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        self.errors = redis.RedisError
         self._lock = threading.Lock()
         self._token: str | None = None
         self._read_at = 0.0
@@ -69,7 +87,7 @@ class ChangeToken:
                 return None
         try:
             token = self._read()
-        except redis.RedisError as error:
+        except self.errors as error:
             self._failed(error)
             return None
         with self._lock:
@@ -90,7 +108,7 @@ class ChangeToken:
         """Replace the token: every process looks at the database again for the pages it serves."""
         try:
             token = self._replace()
-        except redis.RedisError as error:
+        except self.errors as error:
             self._failed(error)
             return
         with self._lock:
@@ -114,11 +132,25 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
         stale = app.config["PAGE_CACHE_STALE_MS"] / 1000
-        app.extensions[EXTENSION_KEY] = ChangeToken(url, app.config["PAGE_CACHE_KEY"], stale)
+        key = app.config["PAGE_CACHE_KEY"]
+        app.extensions[EXTENSION_KEY] = ChangeToken(url, key, stale)
+        app.extensions[PERSONAL_EXTENSION_KEY] = ChangeToken(url, key + PERSONAL_KEY_SUFFIX, 0)
 
 
 def change_token() -> ChangeToken | None:
     return current_app.extensions.get(EXTENSION_KEY)
+
+
+def personal_token() -> str | None:
+    """The personal change token now (read from Redis once per request), or None without Redis or when it does
+    not answer: then nothing kept for signed-in readers may be used."""
+    if has_request_context() and "consult_personal_token" in g:
+        return g.consult_personal_token
+    changes = current_app.extensions.get(PERSONAL_EXTENSION_KEY)
+    token = changes.current() if changes is not None else None
+    if has_request_context():
+        g.consult_personal_token = token
+    return token
 
 
 # --- noticing changes, whatever code made them ------------------------------------------------------------------
@@ -127,12 +159,21 @@ def change_token() -> ChangeToken | None:
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, flush_context) -> None:
     # After the flush, `new`, `dirty` and `deleted` and each attribute's history still describe what was flushed.
-    if session.info.get(_CHANGED):
-        return
+    info = session.info
     for instance in chain(session.new, session.dirty, session.deleted):
-        if _visible_change(session, instance):
-            session.info[_CHANGED] = True
+        if info.get(_CHANGED) and info.get(_PERSONAL):
             return
+        if not info.get(_PERSONAL) and _personal_change(session, instance):
+            info[_PERSONAL] = True
+        if not info.get(_CHANGED) and _visible_change(session, instance):
+            info[_CHANGED] = True
+
+
+def _personal_change(session: Session, instance) -> bool:
+    table = getattr(type(instance), "__tablename__", None)
+    if table not in PERSONAL_TABLES:
+        return False
+    return not (table in PERSONAL_INSERTS_IGNORED and instance in session.new)
 
 
 def _visible_change(session: Session, instance) -> bool:
@@ -164,20 +205,29 @@ def _note_bulk_statements(execute_state) -> None:
     """`session.execute(update(Comment)...)` and the like bypass the flush: judged by their table alone."""
     if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
         return
-    table = getattr(execute_state.statement, "table", None)
-    if getattr(table, "name", None) in VISIBLE_TABLES | {"comments", "users"}:
+    name = getattr(getattr(execute_state.statement, "table", None), "name", None)
+    if name in VISIBLE_TABLES | {"comments", "users"}:
         execute_state.session.info[_CHANGED] = True
+    if name in PERSONAL_TABLES:
+        execute_state.session.info[_PERSONAL] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session: Session) -> None:
     # After, not before, the commit: a reader that saw the new token must find the change in the database.
-    if session.info.pop(_CHANGED, False) and has_app_context():
-        token = change_token()
+    visible, personal = session.info.pop(_CHANGED, False), session.info.pop(_PERSONAL, False)
+    if not (visible or personal) or not has_app_context():
+        return
+    extensions = current_app.extensions
+    for changed, key in ((visible, EXTENSION_KEY), (personal, PERSONAL_EXTENSION_KEY)):
+        token = extensions.get(key) if changed else None
         if token is not None:
             token.bump()
+    if personal and has_request_context():
+        g.pop("consult_personal_token", None)  # the rest of this request reads the new one
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_PERSONAL, None)

@@ -19,11 +19,10 @@ LOGIN_MESSAGE = _l("Please log in to see that page.")
 
 
 def load_user(token: str) -> User | None:
-    loaded = sessions.load(token)
-    if loaded is None:
+    user = sessions.load(token)
+    if user is None:
         _forget_cookies()
-        return None
-    return loaded[0]
+    return user
 
 
 def _forget_cookies() -> None:

@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import yaml
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext, ngettext
 
@@ -56,6 +55,8 @@ class _Lines:
     """Lines of values in the front matter, for messages: YAML's node tree keeps where each value starts."""
 
     def __init__(self, front_matter: str) -> None:
+        import yaml  # deferred: PyYAML is needed only to load guidance, not at every start-up
+
         try:
             self.root = yaml.compose(front_matter, Loader=yaml.SafeLoader)
         except yaml.YAMLError:  # not reached: the same text was loaded already; line 2 is then the fallback
@@ -63,6 +64,8 @@ class _Lines:
 
     @staticmethod
     def _value(node, key: str):
+        import yaml  # deferred (see __init__)
+
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if key_node.value == key:
@@ -75,6 +78,8 @@ class _Lines:
 
     def item(self, key: str, index: int, item_key: str | None = None) -> int:
         """The line of timeline step `index` (or of its `item_key` value)."""
+        import yaml  # deferred (see __init__)
+
         _, sequence = self._value(self.root, key)
         if not isinstance(sequence, yaml.SequenceNode) or index >= len(sequence.value):
             return self.key(key)

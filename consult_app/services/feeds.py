@@ -9,7 +9,8 @@ subscribe early.
 
 from __future__ import annotations
 
-from feedgen.feed import FeedGenerator
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
@@ -24,6 +25,9 @@ from consult_app.models import Comment, CommentStatus, Document, Publication, Se
 from consult_app.models.comment import PUBLIC
 from consult_app.services.guidance import compare_versions
 
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
+
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 # Feed readers poll; the newest responses are what they need, not every response of a large consultation.
 RESPONSES_MAX = 200
@@ -33,6 +37,8 @@ CHANGE_WORDS = {"changed": _l("changed"), "added": _l("new section"), "removed":
 
 def _feed(document: Document, title: str, endpoint: str) -> FeedGenerator:
     """A feed in the reader's language (feed_views says `Vary` on what chose it); `title` is its whole title."""
+    from feedgen.feed import FeedGenerator  # deferred: feedgen (and lxml) only for feeds, not at every start-up
+
     feed = FeedGenerator()
     feed.id(links.external_url(endpoint, slug=document.slug))
     feed.title(title)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import yaml
 from flask_babel import gettext, ngettext
 
 from consult_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -160,6 +159,8 @@ def _front_matter(lines: list[str], path: str) -> tuple[dict, int]:
             break
     else:
         raise GuidanceError(path, 1, gettext("the front matter is not closed by a line '---'"))
+    import yaml  # deferred: PyYAML is needed only to load guidance, not at every start-up
+
     try:
         meta = yaml.safe_load("\n".join(lines[1:index]))
     except yaml.YAMLError as error:

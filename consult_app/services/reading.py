@@ -12,7 +12,9 @@ from sqlalchemy import and_, bindparam, func, not_, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from consult_app import page_changes
 from consult_app.extensions import db
+from consult_app.kept import LeastRecentlyUsed
 from consult_app.models import Comment, CommentStatus, Document, Section, Version
 from consult_app.models.comment import PUBLIC
 from consult_app.models.types import utcnow
@@ -73,6 +75,10 @@ def section_page(document: Document, key: str, viewer) -> SectionPage | None:
     return None
 
 
+KEPT_ANSWERS_KEY = "consult_kept_sees_only_published"
+KEPT_ANSWERS = 8192  # per process: (reader, section) pairs asked about under the current personal token
+
+
 def sees_only_published(document: Document | str, key: str, viewer) -> bool:
     """Whether `viewer` sees exactly the comments of section `key` of `document` (or of the document with that
     slug) that a visitor sees: no own pending, rejected or private comment there and, for a moderator, no
@@ -81,9 +87,29 @@ def sees_only_published(document: Document | str, key: str, viewer) -> bool:
     if not can_comment(viewer):
         return True
     slug = document if isinstance(document, str) else document.slug
+    moderator = can_moderate(viewer)
+    # The answer changes only with a comment, the reader's role or account: all replace the personal token. It
+    # is asked again after PAGE_CACHE_RECHECK_SECONDS anyway, for changes made behind the app's back.
+    changes, now = page_changes.personal_token(), utcnow()
+    kept_key = (viewer.id, moderator, slug, key, changes)
+    kept = _kept_answers().get(kept_key) if changes is not None else None
+    if kept is not None and now < kept[1]:
+        return kept[0]
     parameters = {"slug": slug, "key": key, "viewer": viewer.id}
     # On the session's connection (which loading the account opened), past the ORM: a Core statement needs none.
-    return db.session.connection().execute(_SEES_MORE[can_moderate(viewer)], parameters).first() is None
+    answer = db.session.connection().execute(_SEES_MORE[moderator], parameters).first() is None
+    if changes is not None:
+        recheck_at = now + timedelta(seconds=current_app.config["PAGE_CACHE_RECHECK_SECONDS"])
+        _kept_answers().put(kept_key, (answer, recheck_at))
+    return answer
+
+
+def _kept_answers() -> LeastRecentlyUsed:
+    extensions = current_app.extensions
+    kept = extensions.get(KEPT_ANSWERS_KEY)
+    if kept is None:
+        kept = extensions.setdefault(KEPT_ANSWERS_KEY, LeastRecentlyUsed(KEPT_ANSWERS))
+    return kept
 
 
 def _sees_more_statement(moderator: bool):

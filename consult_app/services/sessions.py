@@ -8,6 +8,14 @@ A session ends when it has been unused for SESSION_IDLE_MINUTES or, however much
 SESSION_ABSOLUTE_DAYS after the log-in. `last_seen_at` is written at most once per TOUCH_EVERY, so a person
 reading page after page costs one small write a minute, not one per page.
 
+With Redis, each process keeps what `load` found for a session (the account's columns, the session's times)
+under the personal change token (consult_app/page_changes.py), which every change to an account, a session or
+a comment replaces, and which is read from Redis on each request: a reader's next page after a log-out, a
+password or role change or a deactivation anywhere loads from the database again. A kept session is used only
+while it needs no touch (less than TOUCH_EVERY since it was last marked used), has not ended by the clock, and
+for at most PAGE_CACHE_RECHECK_SECONDS (the bound for changes made behind the app's back: `psql`, a process
+without REDIS_URL); otherwise, and without Redis, `load` asks the database.
+
 Functions only flush, except `touch`, which writes on a connection of its own (see there); callers commit.
 """
 
@@ -21,11 +29,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, inspect, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from consult_app import page_changes
 from consult_app.extensions import db
+from consult_app.kept import LeastRecentlyUsed
 from consult_app.models import User, UserSession
 from consult_app.models.session import IP_ADDRESS_MAX, USER_AGENT_MAX
 from consult_app.models.types import utcnow
@@ -36,6 +47,21 @@ TOKEN_BYTES = 32
 # A cookie value longer than this is no token of ours: it is refused before it is hashed or looked up.
 TOKEN_MAX = 100
 TOUCH_EVERY = timedelta(minutes=1)
+KEPT_EXTENSION_KEY = "consult_kept_sessions"
+KEPT_SESSIONS = 4096  # per process: the sessions of the readers active in the last minutes
+ACCOUNT_COLUMNS = tuple(attribute.key for attribute in inspect(User).column_attrs)
+
+
+@dataclass(frozen=True)
+class KeptSession:
+    """What `load` found for a session, under the personal change token `token`. `account` is a detached copy of
+    the User, never attached to any database session itself: each request gets its own merged copy."""
+
+    token: str
+    account: User
+    expires_at: datetime
+    last_seen_at: datetime
+    recheck_at: datetime
 
 
 @dataclass(frozen=True)
@@ -95,23 +121,55 @@ def open_session(user: User, *, remember: bool = False, user_agent: str = "", ip
     return token
 
 
-def load(token: object) -> tuple[User, UserSession] | None:
-    """The active account and the session that `token` opens, or None if it opens none (any more)."""
+def load(token: object) -> User | None:
+    """The active account that the session `token` opens, or None if it opens none (any more)."""
     if not _usable(token):
         return None
+    key, now = session_id(token), utcnow()
+    changes = page_changes.personal_token()  # before the database: a change committed after it renews it
+    kept = _kept().get(key) if changes is not None else None
+    if kept is not None and kept.token == changes and _usable_while_kept(kept, now):
+        user = db.session.merge(kept.account, load=False)  # the request's own copy, without a query
+        user.login_token = token
+        return user
     row = db.session.execute(
-        select(UserSession, User).join(User).where(UserSession.id == session_id(token), User.active.is_(True))
+        select(UserSession, User).join(User).where(UserSession.id == key, User.active.is_(True))
     ).first()
     if row is None:
         return None
     record, user = row
-    now = utcnow()
     if has_ended(record, now):
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
         touch(record, now)
+    if changes is not None:
+        recheck_at = now + timedelta(seconds=current_app.config["PAGE_CACHE_RECHECK_SECONDS"])
+        copy = _detached_copy(user)
+        _kept().put(key, KeptSession(changes, copy, record.expires_at, record.last_seen_at, recheck_at))
     user.login_token = token
-    return user, record
+    return user
+
+
+def _usable_while_kept(kept: KeptSession, now: datetime) -> bool:
+    """Not ended by the clock, not yet due to be marked as used (which only the database path does) nor to be
+    checked in the database again."""
+    ends = min(kept.expires_at, kept.last_seen_at + lifetimes().idle, kept.recheck_at)
+    return now - kept.last_seen_at < TOUCH_EVERY and now < ends
+
+
+def _kept():
+    extensions = current_app.extensions
+    kept = extensions.get(KEPT_EXTENSION_KEY)
+    if kept is None:
+        kept = extensions.setdefault(KEPT_EXTENSION_KEY, LeastRecentlyUsed(KEPT_SESSIONS))
+    return kept
+
+
+def _detached_copy(user: User) -> User:
+    """A copy of `user`'s columns as loaded, detached: what db.session.merge(..., load=False) takes."""
+    copy = User(**{name: getattr(user, name) for name in ACCOUNT_COLUMNS})
+    make_transient_to_detached(copy)
+    return copy
 
 
 def has_ended(record: UserSession, now: datetime | None = None) -> bool:

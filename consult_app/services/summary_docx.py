@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
-import docx
-from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from flask_babel import gettext, ngettext
 
 from consult_app.i18n import current_language
 from consult_app.services.summary import Quoted, SectionSummary, Summary, Tally
+
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -38,6 +37,8 @@ def summary_docx(summary: Summary, published_words: str) -> bytes:
     """The .docx file's bytes, in the language of the request (as the page). `published_words` says when it was
     published (or that it is a preview), as the page says it, in the site's time zone (the caller formats it:
     services do not know the time zone)."""
+    import docx  # deferred: python-docx (and lxml) only for this download, not at every start-up
+
     word = docx.Document()
     title = gettext("Summary of responses: %(title)s", title=summary.document.title)
     word.core_properties.title = xml_safe(title)
@@ -124,6 +125,9 @@ def _we_did(cell, quoted: Quoted) -> None:
 
 def _table(word, headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
     """A bordered table whose first row is a header row (repeated on each page, read as such by screen readers)."""
+    from docx.oxml import OxmlElement  # deferred with docx (see summary_docx)
+    from docx.oxml.ns import qn
+
     table = word.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headings, strict=True):
@@ -139,6 +143,10 @@ def _table(word, headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> Tabl
 
 def _hyperlink(paragraph: Paragraph, text: str, url: str) -> None:
     """A real link in Word (python-docx has no call for one): a relationship to `url` and a w:hyperlink run."""
+    from docx.opc.constants import RELATIONSHIP_TYPE  # deferred with docx (see summary_docx)
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     relationship = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), relationship)

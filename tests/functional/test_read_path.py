@@ -68,7 +68,7 @@ def add_comments(document, authors, moderator, total: int) -> None:
 def queries_for(app, client, path: str) -> int:
     """Queries for rendering `path` (not for serving it from the page cache)."""
     with app.app_context():
-        http_cache.page_cache().clear()
+        http_cache.clear_pages()
     with counted_queries(app) as statements:
         response = client.get(path)
     assert response.status_code == 200

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from consult_app import http_cache
 from consult_app.extensions import db
 from consult_app.reading import parts
-from consult_app.services import moderation, reading
+from consult_app.services import moderation, reading, sessions
 from tests.conftest import make_app
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_user
 from tests.functional.test_read_path import SECTION, counted_queries
@@ -155,13 +156,29 @@ def test_an_approved_comment_shows_at_once_on_a_kept_page(shared_app, database_u
     assert "Approved after the page was kept" in reviewer.get(SECTION).get_data(as_text=True)
 
 
-def test_an_own_pending_comment_is_shown_to_its_author_at_once(shared_app, document):
+def test_an_own_pending_comment_is_shown_to_its_author_at_once(
+    shared_app, database_url, redis_url, token_key, document
+):
     reviewer, account = signed_in(shared_app)
     reviewer.get(SECTION)
-    make_comment(db.session.merge(account), document, body="Written after the page was kept")
+    other = make_app(database_url, REDIS_URL=redis_url, PAGE_CACHE_KEY=token_key)  # another worker of the site
+    with other.app_context():
+        make_comment(db.session.merge(account), db.session.merge(document), body="Written after the page was kept")
     page = reviewer.get(SECTION).get_data(as_text=True)
     assert "Written after the page was kept" in page
     assert same_but_tokens(page) == same_but_tokens(uncached(reviewer))
+
+
+def test_a_comment_written_behind_the_apps_back_shows_within_the_recheck_bound(shared_app, document, monkeypatch):
+    """Written by a process without REDIS_URL (the personal token stays as it was): what was kept about the
+    reader is asked of the database again after PAGE_CACHE_RECHECK_SECONDS."""
+    reviewer, account = signed_in(shared_app)
+    reviewer.get(SECTION)
+    make_comment(db.session.merge(account), document, body="Written where Redis is not configured")
+    later = reading.utcnow() + timedelta(seconds=shared_app.config["PAGE_CACHE_RECHECK_SECONDS"] + 1)
+    monkeypatch.setattr(reading, "utcnow", lambda: later)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    assert "Written where Redis is not configured" in reviewer.get(SECTION).get_data(as_text=True)
 
 
 def test_a_kept_reviewer_page_costs_a_few_small_queries(shared_app, document):

@@ -26,10 +26,16 @@ A second token, under the same key with ":personal" added, changes whenever some
 beyond visitors may have changed: an account or a log-in session changed or deleted (a log-out, a password or
 role change, a deactivation), or any comment written, moderated or deleted. It keeps a signed-in reader's
 request away from the database (services/sessions.py keeps the account a session opens, services/reading.py
-whether a reader sees more than visitors on a section), and it is read from Redis on every such request, never
-reused: a log-out elsewhere takes effect at the next request. Marking a session as used (`sessions.touch`, a
+whether a reader sees more than visitors on a section). Marking a session as used (`sessions.touch`, a
 statement on a connection of its own) and a new log-in change nothing anyone else's session depends on, and
-leave it alone.
+leave it alone. It is reused for PAGE_CACHE_STALE_MS like the visitors' token, except:
+
+- for any request but GET and HEAD it is read from Redis afresh: a form posted with the cookie of a session
+  ended a moment ago in another process (a log-out, a deactivation) is refused at once; a page may still be
+  shown to it for at most PAGE_CACHE_STALE_MS;
+- for OWN_CHANGE_SECONDS after a request committed such a change, the browser that made it has its requests
+  read the token afresh (the time is noted in its session): a reviewer who posts a comment sees it on the next
+  page, whichever process serves that page.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ import threading
 import time
 from itertools import chain
 
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask.sessions import NullSession
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -56,6 +63,12 @@ PERSONAL_KEY_SUFFIX = ":personal"
 # nobody's existing session or account.
 PERSONAL_TABLES = frozenset({"users", "user_sessions", "comments"})
 PERSONAL_INSERTS_IGNORED = frozenset({"users", "user_sessions"})
+# Where a request that committed a personal change notes when, in its browser's session; and for how long that
+# browser's requests read the personal token afresh (longer than any PAGE_CACHE_STALE_MS, with room for clocks
+# of several hosts that differ a little).
+OWN_CHANGE_KEY = "_consult_changed_at"
+OWN_CHANGE_SECONDS = 10.0
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 # Tables whose every change shows on a visitor's page; comments and users are judged row by row below.
 VISIBLE_TABLES = frozenset({"documents", "versions", "sections"})
@@ -78,10 +91,11 @@ class ChangeToken:
         self._down_until = 0.0
         self._missed = False  # Redis failed since we last reached it: changes may have gone uncounted
 
-    def current(self) -> str | None:
+    def current(self, fresh: bool = False) -> str | None:
+        """The token; read from Redis unless read less than `stale_seconds` ago (always read when `fresh`)."""
         now = time.monotonic()
         with self._lock:
-            if self._token is not None and now - self._read_at < self.stale_seconds:
+            if not fresh and self._token is not None and now - self._read_at < self.stale_seconds:
                 return self._token
             if now < self._down_until:
                 return None
@@ -134,7 +148,7 @@ def init_app(app: Flask) -> None:
         stale = app.config["PAGE_CACHE_STALE_MS"] / 1000
         key = app.config["PAGE_CACHE_KEY"]
         app.extensions[EXTENSION_KEY] = ChangeToken(url, key, stale)
-        app.extensions[PERSONAL_EXTENSION_KEY] = ChangeToken(url, key + PERSONAL_KEY_SUFFIX, 0)
+        app.extensions[PERSONAL_EXTENSION_KEY] = ChangeToken(url, key + PERSONAL_KEY_SUFFIX, stale)
 
 
 def change_token() -> ChangeToken | None:
@@ -142,15 +156,31 @@ def change_token() -> ChangeToken | None:
 
 
 def personal_token() -> str | None:
-    """The personal change token now (read from Redis once per request), or None without Redis or when it does
-    not answer: then nothing kept for signed-in readers may be used."""
-    if has_request_context() and "consult_personal_token" in g:
+    """The personal change token for this request (the same all through it), or None without Redis or when it
+    does not answer: then nothing kept for signed-in readers may be used."""
+    in_request = has_request_context()
+    if in_request and "consult_personal_token" in g:
         return g.consult_personal_token
     changes = current_app.extensions.get(PERSONAL_EXTENSION_KEY)
-    token = changes.current() if changes is not None else None
-    if has_request_context():
+    token = changes.current(fresh=in_request and _must_read_afresh()) if changes is not None else None
+    if in_request:
         g.consult_personal_token = token
     return token
+
+
+def _must_read_afresh() -> bool:
+    """A request that may change something, or from a browser that changed something a moment ago."""
+    if request.method not in SAFE_METHODS:
+        return True
+    changed_at = session.get(OWN_CHANGE_KEY)
+    return isinstance(changed_at, int | float) and abs(time.time() - changed_at) < OWN_CHANGE_SECONDS
+
+
+def _note_own_change() -> None:
+    """Note in this browser's session that it just changed something (see the module's docstring). Requests
+    without a session (the API's) have nothing to note it in, and change nothing personal."""
+    if not isinstance(session._get_current_object(), NullSession):
+        session[OWN_CHANGE_KEY] = round(time.time(), 3)
 
 
 # --- noticing changes, whatever code made them ------------------------------------------------------------------
@@ -225,6 +255,7 @@ def _bump_after_commit(session: Session) -> None:
             token.bump()
     if personal and has_request_context():
         g.pop("consult_personal_token", None)  # the rest of this request reads the new one
+        _note_own_change()
 
 
 @event.listens_for(Session, "after_rollback")

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from consult_app import http_cache
 from consult_app.extensions import login_manager
 from consult_app.i18n import current_language
+from consult_app.kept import LeastRecentlyUsed
 from consult_app.models import ConsultationState, User
 from consult_app.permissions import Role, is_signed_in
 from consult_app.services import annotations, comments, reading
@@ -44,6 +45,8 @@ FORM_TEMPLATE = "reading/_comment_form.html"
 # (a comment quoting these very words) can be taken for them and replaced by someone's token.
 CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
 NAME_STAND_IN = f"name-{secrets.token_hex(16)}".encode()
+SIGNED_TOKENS_KEY = "consult_signed_csrf_tokens"
+SIGNED_TOKENS = 4096  # per process: the sessions active in the last minutes
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def reviewer_page(slug: str, key: str, render: Callable[[], str]) -> Response | 
     if not reading.sees_only_published(slug, key, current_user):
         g.consult_sees_more = True  # section_parts() need not ask again
         return None
-    token = generate_csrf()  # before the stand-in's render, which then finds it made and shows it
+    token = csrf_token()  # before the stand-in's render, which then finds it made and shows it
     kept = http_cache.shared_part(
         lambda: reading.section_fingerprint(slug, key), ("reviewer page",), lambda: _as_stand_in(render, token)
     )
@@ -121,7 +124,7 @@ def empty_comment_form(page: reading.SectionPage, form) -> Markup | None:
     None when the page shows no form (the consultation is not open)."""
     if page.document.consultation_state() is not ConsultationState.OPEN:
         return None
-    token = generate_csrf()
+    token = csrf_token()
 
     def shared() -> str:
         action = url_for("comments.post", slug=page.document.slug, key=page.section.key)
@@ -133,6 +136,28 @@ def empty_comment_form(page: reading.SectionPage, form) -> Markup | None:
     slug, key = page.document.slug, page.section.key
     kept = http_cache.shared_part(lambda: reading.section_fingerprint(slug, key), ("comment form",), shared)
     return Markup(kept.replace(CSRF_STAND_IN, token))  # noqa: S704 - rendered by the template, the token is URL-safe
+
+
+def csrf_token() -> str:
+    """Flask-WTF's CSRF token for this request. Signing it is a twentieth of a kept reviewer page's time, and
+    tokens that do not expire (WTF_CSRF_TIME_LIMIT None, as configured) stay valid for the whole session: the
+    signed token is kept per session secret in this process and handed to Flask-WTF as this request's (it
+    reads `g.csrf_token` before signing anew)."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = session.get(field)
+    if field in g or not isinstance(secret, str) or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    kept = current_app.extensions.get(SIGNED_TOKENS_KEY)
+    if kept is None:
+        kept = current_app.extensions.setdefault(SIGNED_TOKENS_KEY, LeastRecentlyUsed(SIGNED_TOKENS))
+    token = kept.get(secret)
+    if token is None:
+        token = generate_csrf()
+        kept.put(secret, token)
+    else:
+        setattr(g, field, token)
+    return token
 
 
 def _render(page: reading.SectionPage, threads, can_write: bool, can_reply: bool, viewer=None) -> SectionParts:

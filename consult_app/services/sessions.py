@@ -10,11 +10,11 @@ reading page after page costs one small write a minute, not one per page.
 
 With Redis, each process keeps what `load` found for a session (the account's columns, the session's times)
 under the personal change token (consult_app/page_changes.py), which every change to an account, a session or
-a comment replaces, and which is read from Redis on each request: a reader's next page after a log-out, a
-password or role change or a deactivation anywhere loads from the database again. A kept session is used only
-while it needs no touch (less than TOUCH_EVERY since it was last marked used), has not ended by the clock, and
-for at most PAGE_CACHE_RECHECK_SECONDS (the bound for changes made behind the app's back: `psql`, a process
-without REDIS_URL); otherwise, and without Redis, `load` asks the database.
+a comment replaces: after a log-out, a password or role change or a deactivation anywhere, the session's next
+form is refused at once and its pages stop within PAGE_CACHE_STALE_MS (page_changes.py says how). A kept
+session is used only while it needs no touch (less than TOUCH_EVERY since it was last marked used), has not
+ended by the clock, and for at most PAGE_CACHE_RECHECK_SECONDS (the bound for changes made behind the app's
+back: `psql`, a process without REDIS_URL); otherwise, and without Redis, `load` asks the database.
 
 Functions only flush, except `touch`, which writes on a connection of its own (see there); callers commit.
 """

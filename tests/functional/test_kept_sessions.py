@@ -9,14 +9,16 @@ Every test of test_sessions.py runs here again on apps with Redis (imported belo
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from consult_app import page_changes
 from consult_app.extensions import db
-from consult_app.models import User, UserSession
+from consult_app.models import Comment, User, UserSession
 from consult_app.permissions import Role
 from consult_app.services import accounts, sessions
 from tests.conftest import make_app
@@ -28,7 +30,9 @@ from tests.support.databases import empty_all_tables
 
 
 def redis_app(database_url: str, redis_url: str, key: str, **overrides):
-    return make_app(database_url, REDIS_URL=redis_url, PAGE_CACHE_KEY=key, PAGE_CACHE_STALE_MS=0, **overrides)
+    """An app with Redis that reads the tokens afresh on every request, unless `overrides` say otherwise."""
+    settings = {"REDIS_URL": redis_url, "PAGE_CACHE_KEY": key, "PAGE_CACHE_STALE_MS": 0, **overrides}
+    return make_app(database_url, **settings)
 
 
 @pytest.fixture
@@ -166,3 +170,38 @@ def test_without_redis_answering_sessions_are_loaded_from_the_database(database_
     assert not is_signed_in(reviewer)
     with cut.app_context():
         assert len(cut.extensions.get(sessions.KEPT_EXTENSION_KEY) or []) == 0
+
+
+# --- the personal token reused for PAGE_CACHE_STALE_MS, as in production ------------------------------------------
+
+
+def test_a_comment_shows_at_once_to_its_author_though_the_other_process_reuses_its_token(
+    database_url, redis_url, token_key, app, document
+):
+    first = redis_app(database_url, redis_url, token_key, PAGE_CACHE_STALE_MS=60_000)
+    second = redis_app(database_url, redis_url, token_key, PAGE_CACHE_STALE_MS=60_000)
+    reviewer, _ = signed_in_reviewer(first)
+    assert "awaiting moderation" not in same_browser(reviewer, second).get(SECTION).get_data(as_text=True)
+    form = {"body": "Posted there, read here", "kind": "general", "publication": "public_named"}
+    assert reviewer.post(SECTION, data=form).status_code == 302  # the answer notes the change in the session
+    page = same_browser(reviewer, second).get(SECTION).get_data(as_text=True)
+    assert "Posted there, read here" in page and "awaiting moderation" in page
+
+
+def test_a_form_from_a_session_ended_elsewhere_is_refused_at_once_and_pages_stop_within_the_bound(
+    database_url, redis_url, token_key, app, other, document, monkeypatch
+):
+    monkeypatch.setattr(page_changes, "OWN_CHANGE_SECONDS", 0)  # the log-in's own change must not hide the bound
+    serving = redis_app(database_url, redis_url, token_key, PAGE_CACHE_STALE_MS=2_000)
+    reviewer, account_id = signed_in_reviewer(serving)
+    assert is_signed_in(reviewer)
+    with other.app_context():
+        sessions.end_all(db.session.get(User, account_id))
+        db.session.commit()
+    assert is_signed_in(reviewer)  # a page, within PAGE_CACHE_STALE_MS of the token this process read
+    form = {"body": "Posted with the cookie of an ended session", "kind": "general", "publication": "public_named"}
+    assert reviewer.post(SECTION, data=form).status_code in (302, 401, 403)
+    with serving.app_context():
+        assert db.session.scalar(select(Comment.id).where(Comment.author_id == account_id)) is None
+    time.sleep(2.1)
+    assert not is_signed_in(reviewer)

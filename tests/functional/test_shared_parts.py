@@ -190,3 +190,16 @@ def test_a_kept_reviewer_page_costs_a_few_small_queries(shared_app, document):
         assert reviewer.get(SECTION).status_code == 200
     # The account's session and user, and whether this reader sees more than visitors (no fingerprint: Redis).
     assert len(statements) <= 3, statements
+
+
+def test_the_signed_token_kept_for_a_session_is_accepted_and_never_another_sessions(shared_app, document):
+    first, _ = signed_in(shared_app)
+    second, _ = signed_in(shared_app)
+    tokens = [csrf_token(first.get(SECTION).get_data(as_text=True)) for _ in range(3)]
+    assert len(set(tokens)) == 1  # signed once for this session, in this process
+    other = csrf_token(second.get(SECTION).get_data(as_text=True))
+    assert other != tokens[0]
+    form = {"body": "Posted with the kept token", "kind": "general", "publication": "public_named"}
+    assert first.post(SECTION, data={**form, "csrf_token": tokens[0]}).status_code == 302
+    refused = second.post(SECTION, data={**form, "csrf_token": tokens[0]})  # another session's token
+    assert refused.status_code == 400

@@ -41,8 +41,8 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory, mailbox) -> Iterator[Site]:
-    with serve(tmp_path_factory.mktemp("browser-site"), mailbox.url) as running:
+def site(tmp_path_factory, mailbox, redis_url) -> Iterator[Site]:
+    with serve(tmp_path_factory.mktemp("browser-site"), mailbox.url, redis_url) as running:
         yield running
 
 

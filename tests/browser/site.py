@@ -1,15 +1,16 @@
 """The real app behind the browser tests: a WSGI server on loopback, its own SQLite file, the demo data.
 
-`serve(folder, mail_url)` migrates a fresh database, seeds it (the demo consultation, a second version of
-the guidance so that the old-version page exists, a pending comment by the demo reviewer) and serves the
-app with werkzeug's threaded server on 127.0.0.1 and a free port, with CSRF on, as in production. A thread
-of the server delivers the outbox's mail to `mail_url`.
+`serve(folder, mail_url, redis_url)` migrates a fresh database, seeds it (the demo consultation, a second version
+of the guidance so that the old-version page exists, a pending comment by the demo reviewer) and serves the
+app with werkzeug's threaded server on 127.0.0.1 and a free port, with CSRF on and Redis's change tokens, as in
+production. A thread of the server delivers the outbox's mail to `mail_url`.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,8 +189,10 @@ def _triage(document, section, author) -> tuple[str, ...]:
     return tuple(comment.reference for comment in written)
 
 
-def site_app(folder: Path, mail_url: str):
-    """The app as the browser tests serve it: a SQLite file in `folder`, CSRF on, mail to `mail_url`."""
+def site_app(folder: Path, mail_url: str, redis_url: str | None = None):
+    """The app as the browser tests serve it: a SQLite file in `folder`, CSRF on, mail to `mail_url` and, as in
+    production, Redis's change tokens (visitors' pages answered in front of Flask, signed-in readers' sessions
+    kept) when `redis_url` is given."""
     settings = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
         "GUIDANCE_DIR": str(PROJECT_ROOT / "guidance"),
@@ -201,6 +204,8 @@ def site_app(folder: Path, mail_url: str):
         "MAIL_DELIVERY_INTERVAL": 0.2,
         "PROPAGATE_EXCEPTIONS": False,  # a failure shows the app's own error page, as in production
     }
+    if redis_url:
+        settings.update(REDIS_URL=redis_url, PAGE_CACHE_KEY=f"consult-browser:{uuid.uuid4().hex}")
     return create_app("testing", settings, instance_path=str(folder / "instance"))
 
 
@@ -226,9 +231,9 @@ def running(app) -> Iterator[str]:
 
 
 @contextmanager
-def serve(folder: Path, mail_url: str) -> Iterator[Site]:
+def serve(folder: Path, mail_url: str, redis_url: str | None = None) -> Iterator[Site]:
     """Seed a new database in `folder` with the demo consultation and serve the app until the block ends."""
-    app = site_app(folder, mail_url)
+    app = site_app(folder, mail_url, redis_url)
     facts = _seed(app, folder)
     with running(app) as base_url:
         yield Site(base_url=base_url, mail_url=mail_url, slug=SLUG, **facts)

@@ -253,7 +253,7 @@ def _bump_after_commit(session: Session) -> None:
         token = extensions.get(key) if changed else None
         if token is not None:
             token.bump()
-    if personal and has_request_context():
+    if personal and has_request_context() and PERSONAL_EXTENSION_KEY in extensions:
         g.pop("consult_personal_token", None)  # the rest of this request reads the new one
         _note_own_change()
 

@@ -145,18 +145,18 @@ def csrf_token() -> str:
     reads `g.csrf_token` before signing anew)."""
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = session.get(field)
-    if field in g or not isinstance(secret, str) or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+    if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
     kept = current_app.extensions.get(SIGNED_TOKENS_KEY)
     if kept is None:
         kept = current_app.extensions.setdefault(SIGNED_TOKENS_KEY, LeastRecentlyUsed(SIGNED_TOKENS))
-    token = kept.get(secret)
-    if token is None:
-        token = generate_csrf()
-        kept.put(secret, token)
-    else:
+    secret = session.get(field)
+    token = kept.get(secret) if isinstance(secret, str) else None
+    if token is not None:
         setattr(g, field, token)
+        return token
+    token = generate_csrf()  # makes the session's secret when it has none yet
+    kept.put(session[field], token)
     return token
 
 

@@ -7,7 +7,9 @@ one small query (see services/reading.py). A browser that sends the tag back get
 
 The same tag keys a small in-process cache of rendered pages. Nothing in it can go stale: any change in the
 database changes the fingerprint, so every process, whichever one made the change, looks for a new key and
-renders afresh; the old entry is no longer asked for and falls out of the cache.
+renders afresh; the old entry is no longer asked for and falls out of the cache. A page matched to Redis's
+change token is also marked for consult_app/visitor_pages.py, which then answers the same request again
+without entering Flask.
 
 Signed-in users see their own pending comments, forms with their CSRF token, moderator counts: their pages
 are never cached whole and get no ETag. What those pages share with everyone's (a section's text and published

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from flask import current_app
+
 
 class LeastRecentlyUsed:
     """Values by key, at most `size` of them, the least recently used first out (size 0 keeps nothing)."""
@@ -36,3 +38,13 @@ class LeastRecentlyUsed:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+def in_app(key: str, size: int) -> LeastRecentlyUsed:
+    """The current app's store named `key` (in app.extensions), made with `size` places when first asked for:
+    each app keeps its own, so apps made side by side (the tests, another worker) never share one."""
+    extensions = current_app.extensions
+    kept = extensions.get(key)
+    if kept is None:
+        kept = extensions.setdefault(key, LeastRecentlyUsed(size))  # two threads at once: both get the one set
+    return kept

@@ -44,6 +44,7 @@ import logging
 import secrets
 import threading
 import time
+from datetime import datetime, timedelta
 from itertools import chain
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
@@ -153,6 +154,12 @@ def init_app(app: Flask) -> None:
 
 def change_token() -> ChangeToken | None:
     return current_app.extensions.get(EXTENSION_KEY)
+
+
+def recheck_at(now: datetime) -> datetime:
+    """When something kept under a token at `now` must be checked in the database again anyway (changes made
+    behind the app's back: `psql`, a process without REDIS_URL): PAGE_CACHE_RECHECK_SECONDS later."""
+    return now + timedelta(seconds=current_app.config["PAGE_CACHE_RECHECK_SECONDS"])
 
 
 def personal_token() -> str | None:

@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 from consult_app import http_cache
 from consult_app.extensions import login_manager
 from consult_app.i18n import current_language
-from consult_app.kept import LeastRecentlyUsed
+from consult_app.kept import in_app
 from consult_app.models import ConsultationState, User
 from consult_app.permissions import Role, is_signed_in
 from consult_app.services import annotations, comments, reading
@@ -147,9 +147,7 @@ def csrf_token() -> str:
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
-    kept = current_app.extensions.get(SIGNED_TOKENS_KEY)
-    if kept is None:
-        kept = current_app.extensions.setdefault(SIGNED_TOKENS_KEY, LeastRecentlyUsed(SIGNED_TOKENS))
+    kept = in_app(SIGNED_TOKENS_KEY, SIGNED_TOKENS)
     secret = session.get(field)
     token = kept.get(secret) if isinstance(secret, str) else None
     if token is not None:

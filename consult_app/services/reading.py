@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from consult_app import page_changes
 from consult_app.extensions import db
-from consult_app.kept import LeastRecentlyUsed
+from consult_app.kept import LeastRecentlyUsed, in_app
 from consult_app.models import Comment, CommentStatus, Document, Section, Version
 from consult_app.models.comment import PUBLIC
 from consult_app.models.types import utcnow
@@ -99,17 +99,12 @@ def sees_only_published(document: Document | str, key: str, viewer) -> bool:
     # On the session's connection (which loading the account opened), past the ORM: a Core statement needs none.
     answer = db.session.connection().execute(_SEES_MORE[moderator], parameters).first() is None
     if changes is not None:
-        recheck_at = now + timedelta(seconds=current_app.config["PAGE_CACHE_RECHECK_SECONDS"])
-        _kept_answers().put(kept_key, (answer, recheck_at))
+        _kept_answers().put(kept_key, (answer, page_changes.recheck_at(now)))
     return answer
 
 
 def _kept_answers() -> LeastRecentlyUsed:
-    extensions = current_app.extensions
-    kept = extensions.get(KEPT_ANSWERS_KEY)
-    if kept is None:
-        kept = extensions.setdefault(KEPT_ANSWERS_KEY, LeastRecentlyUsed(KEPT_ANSWERS))
-    return kept
+    return in_app(KEPT_ANSWERS_KEY, KEPT_ANSWERS)
 
 
 def _sees_more_statement(moderator: bool):

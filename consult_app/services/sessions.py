@@ -36,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consult_app import page_changes
 from consult_app.extensions import db
-from consult_app.kept import LeastRecentlyUsed
+from consult_app.kept import LeastRecentlyUsed, in_app
 from consult_app.models import User, UserSession
 from consult_app.models.session import IP_ADDRESS_MAX, USER_AGENT_MAX
 from consult_app.models.types import utcnow
@@ -143,8 +143,8 @@ def load(token: object) -> User | None:
     if now - record.last_seen_at >= TOUCH_EVERY:
         touch(record, now)
     if changes is not None:
-        recheck_at = now + timedelta(seconds=current_app.config["PAGE_CACHE_RECHECK_SECONDS"])
         copy = _detached_copy(user)
+        recheck_at = page_changes.recheck_at(now)
         _kept().put(key, KeptSession(changes, copy, record.expires_at, record.last_seen_at, recheck_at))
     user.login_token = token
     return user
@@ -157,12 +157,8 @@ def _usable_while_kept(kept: KeptSession, now: datetime) -> bool:
     return now - kept.last_seen_at < TOUCH_EVERY and now < ends
 
 
-def _kept():
-    extensions = current_app.extensions
-    kept = extensions.get(KEPT_EXTENSION_KEY)
-    if kept is None:
-        kept = extensions.setdefault(KEPT_EXTENSION_KEY, LeastRecentlyUsed(KEPT_SESSIONS))
-    return kept
+def _kept() -> LeastRecentlyUsed:
+    return in_app(KEPT_EXTENSION_KEY, KEPT_SESSIONS)
 
 
 def _detached_copy(user: User) -> User:

@@ -26,7 +26,6 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.functional.test_read_path import SECTION, counted_queries
 from tests.functional.test_sessions import *  # noqa: F403 - the whole session suite, on apps with Redis
 from tests.smtp import free_port
-from tests.support.databases import empty_all_tables
 
 
 def redis_app(database_url: str, redis_url: str, key: str, **overrides):
@@ -41,14 +40,10 @@ def token_key() -> str:
 
 
 @pytest.fixture
-def app(database_url, redis_url, token_key):
-    """Overrides conftest's `app` for this module (and the session tests imported into it): with Redis."""
-    app = redis_app(database_url, redis_url, token_key)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables(db.engine, db.metadata)
-        db.engine.dispose()
+def app(app, database_url, redis_url, token_key):
+    """Overrides conftest's `app` for this module (and the session tests imported into it): the same database,
+    emptied afterwards by conftest's, with Redis."""
+    return redis_app(database_url, redis_url, token_key)
 
 
 @pytest.fixture
@@ -76,6 +71,13 @@ def same_browser(client, app):
     return twin
 
 
+def end_sessions_in(app, account_id: int) -> None:
+    """ "Log out everywhere" for the account, through `app`: another process, when it is not the one serving."""
+    with app.app_context():
+        sessions.end_all(db.session.get(User, account_id))
+        db.session.commit()
+
+
 def is_signed_in(client) -> bool:
     return "Log out" in client.get(SECTION).get_data(as_text=True)
 
@@ -92,9 +94,7 @@ def test_a_kept_session_costs_the_signed_in_page_no_query(app, document):
 def test_a_session_ended_in_another_process_opens_nothing_at_the_next_request(app, other, document):
     reviewer, account_id = signed_in_reviewer(app)
     assert is_signed_in(reviewer) and is_signed_in(reviewer)
-    with other.app_context():
-        sessions.end_all(db.session.get(User, account_id))
-        db.session.commit()
+    end_sessions_in(other, account_id)
     assert not is_signed_in(reviewer)
 
 
@@ -164,9 +164,7 @@ def test_without_redis_answering_sessions_are_loaded_from_the_database(database_
     cut = make_app(database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", PAGE_CACHE_STALE_MS=0)
     reviewer, account_id = signed_in_reviewer(cut)
     assert is_signed_in(reviewer) and is_signed_in(reviewer)
-    with cut.app_context():
-        sessions.end_all(db.session.get(User, account_id))
-        db.session.commit()
+    end_sessions_in(cut, account_id)
     assert not is_signed_in(reviewer)
     with cut.app_context():
         assert len(cut.extensions.get(sessions.KEPT_EXTENSION_KEY) or []) == 0
@@ -195,9 +193,7 @@ def test_a_form_from_a_session_ended_elsewhere_is_refused_at_once_and_pages_stop
     serving = redis_app(database_url, redis_url, token_key, PAGE_CACHE_STALE_MS=2_000)
     reviewer, account_id = signed_in_reviewer(serving)
     assert is_signed_in(reviewer)
-    with other.app_context():
-        sessions.end_all(db.session.get(User, account_id))
-        db.session.commit()
+    end_sessions_in(other, account_id)
     assert is_signed_in(reviewer)  # a page, within PAGE_CACHE_STALE_MS of the token this process read
     form = {"body": "Posted with the cookie of an ended session", "kind": "general", "publication": "public_named"}
     assert reviewer.post(SECTION, data=form).status_code in (302, 401, 403)
